@@ -1,0 +1,27 @@
+{%- set parsed = {
+    'order_id': 'raw_order_id',
+    'order_item_id': parse_integer('raw_order_item_id'),
+    'product_id': 'raw_product_id',
+    'seller_id': 'raw_seller_id',
+    'shipping_limit_at': parse_timestamp('raw_shipping_limit_date'),
+    'price_brl': parse_amount('raw_price'),
+    'freight_brl': parse_amount('raw_freight_value'),
+} -%}
+{%- set checks =
+    hex_id_checks('raw_order_id')
+    + integer_checks('raw_order_item_id', 'order_item_id', 1)
+    + hex_id_checks('raw_product_id')
+    + hex_id_checks('raw_seller_id')
+    + timestamp_checks('raw_shipping_limit_date', 'shipping_limit_at')
+    + amount_checks('raw_price', 'price_brl')
+    + amount_checks('raw_freight_value', 'freight_brl')
+-%}
+{{ olist_base_model(
+    'order_items', parsed, checks,
+    primary_key=['order_id', 'order_item_id'],
+    foreign_keys=[
+        {'column': 'order_id', 'to': ref('stg_olist__orders'), 'to_column': 'order_id'},
+        {'column': 'product_id', 'to': ref('stg_olist__products'), 'to_column': 'product_id'},
+        {'column': 'seller_id', 'to': ref('stg_olist__sellers'), 'to_column': 'seller_id'},
+    ],
+) }}

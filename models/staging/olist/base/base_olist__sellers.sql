@@ -1,0 +1,17 @@
+{%- set parsed = {
+    'seller_id': 'raw_seller_id',
+    'seller_zip_code_prefix': normalize_zip_prefix('raw_seller_zip_code_prefix'),
+    'seller_city': 'lower(raw_seller_city)',
+    'seller_state': 'upper(raw_seller_state)',
+} -%}
+{%- set checks =
+    hex_id_checks('raw_seller_id')
+    + zip_prefix_checks('raw_seller_zip_code_prefix', 'seller_zip_code_prefix')
+    + required_check('raw_seller_state')
+    + lookup_check('raw_seller_state', 'is_known_state', 'unknown_state')
+-%}
+{{ olist_base_model(
+    'sellers', parsed, checks,
+    primary_key=['seller_id'],
+    lookups=[{'name': 'is_known_state', 'match': 'upper(raw_seller_state)', 'to': ref('brazil_states'), 'to_column': 'state_code'}],
+) }}
