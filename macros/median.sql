@@ -1,0 +1,15 @@
+{#
+    Exact median of a numeric expression (aggregate). DuckDB interpolates
+    between the two middle values for an even count.
+#}
+{% macro median(expression) -%}
+    {{ return(adapter.dispatch('median', 'olist_segments')(expression)) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__median(expression) -%}
+    quantile_cont({{ expression }}, 0.5)
+{%- endmacro %}

@@ -1,0 +1,1 @@
+{{ key_map('customer_id', 'customer_key', ref('stg_olist__customers')) }}
