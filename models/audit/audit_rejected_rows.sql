@@ -1,0 +1,25 @@
+with
+
+{% for table_name in olist_tables() -%}
+base_olist__{{ table_name }} as (
+    select
+        {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
+        source_row_number,
+        reject_column,
+        reject_value,
+        reject_reason
+    from {{ ref('base_olist__' ~ table_name) }}
+    where reject_reason is not null
+),
+
+{% endfor -%}
+unioned as (
+    {%- for table_name in olist_tables() %}
+    select * from base_olist__{{ table_name }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select * from unioned

@@ -1,0 +1,1 @@
+{{ customer_features(ref('fct_orders'), ref('fct_customer_rfm')) }}

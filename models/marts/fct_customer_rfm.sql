@@ -1,0 +1,1 @@
+{{ customer_rfm(ref('fct_orders')) }}
