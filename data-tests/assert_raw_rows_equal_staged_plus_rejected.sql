@@ -1,0 +1,29 @@
+-- Every raw row of every file is either staged or rejected, counted from the
+-- CSV itself (not from the base models), so a row lost anywhere fails here.
+with
+
+{% for table_name in olist_tables() -%}
+counts_{{ table_name }} as (
+    select
+        {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
+        (select count(*) from {{ source('olist', table_name) }}) as raw_rows,
+        (select count(*) from {{ ref('stg_olist__' ~ table_name) }}) as staged_rows,
+        (
+            select count(*) from {{ ref('audit_rejected_rows') }}
+            where source_file = {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }}
+        ) as rejected_rows
+),
+
+{% endfor -%}
+unioned as (
+    {%- for table_name in olist_tables() %}
+    select * from counts_{{ table_name }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select *
+from unioned
+where raw_rows != staged_rows + rejected_rows
