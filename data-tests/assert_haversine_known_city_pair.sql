@@ -13,22 +13,22 @@ cases as (
         0.015 * 361.0 as tolerance_km
     union all
     select
-        'one degree of latitude',
-        {{ haversine_km('-10.0', '-50.0', '-11.0', '-50.0') }},
-        111.195,
-        0.001
+        'one degree of latitude' as case_name,
+        {{ haversine_km('-10.0', '-50.0', '-11.0', '-50.0') }} as distance_km,
+        111.195 as expected_km,
+        0.001 as tolerance_km
     union all
     select
-        'same point',
-        {{ haversine_km('-23.5505', '-46.6333', '-23.5505', '-46.6333') }},
-        0.0,
-        0.000001
+        'same point' as case_name,
+        {{ haversine_km('-23.5505', '-46.6333', '-23.5505', '-46.6333') }} as distance_km,
+        0.0 as expected_km,
+        0.000001 as tolerance_km
     union all
     select
-        'symmetric',
-        {{ haversine_km('-22.9068', '-43.1729', '-23.5505', '-46.6333') }},
-        {{ haversine_km('-23.5505', '-46.6333', '-22.9068', '-43.1729') }},
-        0.000001
+        'symmetric' as case_name,
+        {{ haversine_km('-22.9068', '-43.1729', '-23.5505', '-46.6333') }} as distance_km,
+        {{ haversine_km('-23.5505', '-46.6333', '-22.9068', '-43.1729') }} as expected_km,
+        0.000001 as tolerance_km
 ),
 
 null_case as (

@@ -17,7 +17,9 @@ actual as (
         (select count(*) from {{ ref('fct_customer_features') }}) as features_rows
 )
 
-select *
+select
+    expected.*,
+    actual.*
 from expected
 cross join actual
 where expected.people_with_orders != actual.dim_customers_rows

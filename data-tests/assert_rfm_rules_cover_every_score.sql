@@ -4,17 +4,24 @@ with
 
 order_counts as (
     select 1 as count_orders
-    union all select 2
-    union all select 5
-    union all select 17
+    union all
+    select 2
+    union all
+    select 5
+    union all
+    select 17
 ),
 
 scores as (
     select 1 as score
-    union all select 2
-    union all select 3
-    union all select 4
-    union all select 5
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
+    union all
+    select 5
 ),
 
 combinations as (
@@ -34,9 +41,9 @@ rules as (
 select combinations.*
 from combinations
 where not exists (
-    select 1
-    from rules
-    where combinations.count_orders between rules.min_orders and rules.max_orders
-        and combinations.r_score between rules.min_r_score and rules.max_r_score
-        and combinations.m_score between rules.min_m_score and rules.max_m_score
-)
+        select 1
+        from rules
+        where combinations.count_orders between rules.min_orders and rules.max_orders
+            and combinations.r_score between rules.min_r_score and rules.max_r_score
+            and combinations.m_score between rules.min_m_score and rules.max_m_score
+    )

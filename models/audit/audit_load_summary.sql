@@ -9,7 +9,8 @@ base_olist__{{ table_name }} as (
         cast(sum(case when reject_reason is not null then 1 else 0 end) as bigint) as rejected_rows,
         cast(sum(case when reject_reason = 'blank_row' then 1 else 0 end) as bigint) as blank_rows,
         {%- if table_name == 'geolocation' %}
-        cast(sum(case when reject_reason is null and not is_in_brazil then 1 else 0 end) as bigint) as staged_rows_outside_brazil
+        cast(sum(case when reject_reason is null and not is_in_brazil then 1 else 0 end) as bigint)
+            as staged_rows_outside_brazil
         {%- else %}
         cast(0 as bigint) as staged_rows_outside_brazil
         {%- endif %}

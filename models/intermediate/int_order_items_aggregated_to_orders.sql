@@ -43,7 +43,7 @@ items_categorised as (
         on stg_olist__order_items.product_id = stg_olist__products.product_id
     left join stg_olist__product_category_name_translation
         on stg_olist__products.product_category_name
-        = stg_olist__product_category_name_translation.product_category_name
+            = stg_olist__product_category_name_translation.product_category_name
 ),
 
 category_ranked as (
@@ -84,7 +84,7 @@ final as (
     from aggregated
     inner join category_ranked
         on aggregated.order_id = category_ranked.order_id
-        and category_ranked.category_rank = 1
+            and category_ranked.category_rank = 1
 )
 
 select * from final

@@ -95,7 +95,7 @@ final as (
     from per_person
     inner join latest_alias
         on per_person.customer_unique_key = latest_alias.customer_unique_key
-        and latest_alias.recency_rank = 1
+            and latest_alias.recency_rank = 1
     inner join int_customer_id_keys
         on latest_alias.customer_key = int_customer_id_keys.customer_key
     inner join stg_olist__customers

@@ -19,6 +19,6 @@
     ('raw_product_height_cm', 'product_height_cm'),
     ('raw_product_width_cm', 'product_width_cm'),
 ] -%}
-    {%- do checks.extend(integer_checks(raw, name, 0, required=false)) -%}
+{%- do checks.extend(integer_checks(raw, name, 0, required=false)) -%}
 {%- endfor -%}
 {{ olist_base_model('products', parsed, checks, primary_key=['product_id']) }}
