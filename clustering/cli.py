@@ -31,21 +31,20 @@ def main() -> None:
     """Customer segments for the Olist warehouse."""
 
 
+OUT_HELP = "Directory to write the nine Olist CSV files into."
+SCALE_HELP = "1 reproduces the real row counts; 0.01 for tests, 10 or 100 for benchmarks."
+SEED_HELP = "Random seed; the same seed gives byte-identical files."
+FAULTS_HELP = "Inject this many rows of each fault kind (0 = clean data), for loader tests."
+MANIFEST_HELP = "Also write the generation summary as JSON to this file."
+
+
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="Directory to write the nine Olist CSV files into.")] = Path(
-        "data/olist"
-    ),
-    scale: Annotated[
-        float, typer.Option(help="1 reproduces the real row counts; 0.01 for tests, 10 or 100 for benchmarks.")
-    ] = 1.0,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 42,
-    faults: Annotated[
-        int, typer.Option(help="Inject this many rows of each fault kind (0 = clean data), for loader tests.")
-    ] = 0,
-    manifest: Annotated[
-        Path | None, typer.Option(help="Also write the generation summary as JSON to this file.")
-    ] = None,
+    out: Annotated[Path, typer.Option(help=OUT_HELP)] = Path("data/olist"),
+    scale: Annotated[float, typer.Option(help=SCALE_HELP)] = 1.0,
+    seed: Annotated[int, typer.Option(help=SEED_HELP)] = 42,
+    faults: Annotated[int, typer.Option(help=FAULTS_HELP)] = 0,
+    manifest: Annotated[Path | None, typer.Option(help=MANIFEST_HELP)] = None,
 ) -> None:
     """Write a deterministic synthetic Olist dataset in the exact Kaggle CSV layout."""
     from clustering.synth import generate as generate_dataset
