@@ -260,7 +260,7 @@ def generate_chunk(
     open_[multi] = False
     for code, quota, weights in (
         (BOLETO, q["boleto"], table("boleto")[oarch]),
-        (DEBIT, q["debit_card"], np.sqrt(table("boleto")[oarch])),
+        (DEBIT, q["debit_card"], table("boleto")[oarch]),
         (VOUCHER, q["single_voucher"], table("voucher")[oarch]),
     ):
         picked = weighted_pick(rng, open_ * weights, quota)
@@ -363,7 +363,7 @@ def generate_chunk(
         CARD,
         VOUCHER,
     )
-    share = rng.gamma(np.where(pay_type == CARD, 2.0, 1.0))
+    share = rng.gamma(np.where(pay_type == CARD, 2.0, 1.4))
     share_sum = np.bincount(pay_order, weights=share, minlength=n)
     value = np.floor(total[pay_order] * share / share_sum[pay_order]).astype(np.int64)
     paid = np.bincount(pay_order, weights=value, minlength=n).astype(np.int64)
