@@ -60,7 +60,7 @@ def generate(
     if manifest is not None:
         manifest.parent.mkdir(parents=True, exist_ok=True)
         manifest.write_text(summary.to_json(), encoding="utf-8")
-    rows = ", ".join(f"{name} {count:,}" for name, count in summary.rows_per_file.items())
+    rows = ", ".join(f"{name} {count:,}" for name, count in summary.rows.items())
     typer.echo(f"wrote {out} (scale {scale}, seed {seed}, faults {faults}): {rows}")
 
 

@@ -1,0 +1,46 @@
+"""Shared fixtures: generated datasets and real `dbt build`s, made once per session."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from clustering.build import build_warehouse
+from clustering.synth import generate
+
+# Small enough for a quick build, large enough that every status, payment type,
+# RFM group and fault kind occurs.
+BUILD_SCALE = 0.02
+FAULT_SCALE = 0.01
+FAULTS_PER_KIND = 3
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory):
+    """Clean generated data and a full `dbt build` (models + every test) of it."""
+    root = tmp_path_factory.mktemp("clean")
+    summary = generate(root / "data", scale=BUILD_SCALE, seed=7)
+    result = build_warehouse(root / "data", root / "warehouse.duckdb")
+    return SimpleNamespace(
+        data=root / "data", summary=summary, warehouse=root / "warehouse.duckdb", result=result
+    )
+
+
+@pytest.fixture(scope="session")
+def faulty_build(tmp_path_factory):
+    """Generated data with every fault kind injected, and its `dbt build`."""
+    root = tmp_path_factory.mktemp("faulty")
+    summary = generate(root / "data", scale=FAULT_SCALE, seed=11, faults=FAULTS_PER_KIND)
+    result = build_warehouse(root / "data", root / "warehouse.duckdb")
+    return SimpleNamespace(
+        data=root / "data", summary=summary, warehouse=root / "warehouse.duckdb", result=result
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory):
+    """A very small clean dataset for tests that only need the build to start."""
+    root = tmp_path_factory.mktemp("tiny")
+    generate(root, scale=0.003, seed=5)
+    return root

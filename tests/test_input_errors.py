@@ -1,0 +1,72 @@
+"""Structural problems stop the build before any model runs, with one message
+that names the file and what was expected."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from clustering.build import run_dbt
+from tests.warehouse_support import read_records, write_records
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def broken_copy(tiny_dataset, tmp_path):
+    target = tmp_path / "input dir with 'quotes' and spaces"
+    shutil.copytree(tiny_dataset, target)
+    return target
+
+
+def _build(input_dir, tmp_path, **kwargs):
+    return run_dbt(
+        ["build"], input_dir=input_dir, warehouse=tmp_path / "wh.duckdb", check=False, **kwargs
+    )
+
+
+def test_missing_file_is_named(broken_copy, tmp_path):
+    (broken_copy / "olist_sellers_dataset.csv").unlink()
+    result = _build(broken_copy, tmp_path)
+    assert not result.ok
+    assert "missing file" in result.output
+    assert "olist_sellers_dataset.csv" in result.output
+
+
+def test_missing_column_is_named_with_the_expected_header(broken_copy, tmp_path):
+    path = broken_copy / "olist_order_items_dataset.csv"
+    header, records = read_records(path)
+    index = header.index("freight_value")
+    write_records(
+        path, header[:index] + header[index + 1 :], [r[:index] + r[index + 1 :] for r in records]
+    )
+    result = _build(broken_copy, tmp_path)
+    assert not result.ok
+    assert "wrong header in" in result.output
+    assert "olist_order_items_dataset.csv" in result.output
+    assert "shipping_limit_date,price,freight_value" in result.output
+
+
+def test_wrong_delimiter_is_explained(broken_copy, tmp_path):
+    path = broken_copy / "olist_customers_dataset.csv"
+    text = path.read_text(encoding="utf-8").replace(",", ";")
+    path.write_text(text, encoding="utf-8")
+    result = _build(broken_copy, tmp_path)
+    assert not result.ok
+    assert "olist_customers_dataset.csv" in result.output
+    assert "another delimiter" in result.output
+
+
+def test_a_path_with_quotes_and_spaces_builds(broken_copy, tmp_path):
+    # The input path reaches SQL only as an escaped literal.
+    result = _build(broken_copy, tmp_path, vars={"as_of_date": "2018-01-31"})
+    assert result.ok, result.output[-3000:]
+
+
+def test_a_hostile_as_of_date_is_an_error_not_sql(broken_copy, tmp_path):
+    result = _build(
+        broken_copy, tmp_path, vars={"as_of_date": "2018-01-01'; drop schema marts; --"}
+    )
+    assert not result.ok
+    assert "Conversion Error" in result.output or "date" in result.output.lower()
