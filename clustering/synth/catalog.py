@@ -117,7 +117,7 @@ def build_catalog(rng: np.random.Generator, scale: float, geo: Geography) -> Cat
         state_code == "SP", _SP_SELLER_SIZE, 1.0
     )
     per_seller = 1 + rng.multinomial(n_products - n_sellers, size / size.sum())
-    seller = np.repeat(np.arange(n_sellers), per_seller)
+    seller = np.repeat(np.arange(n_sellers, dtype=np.int32), per_seller)
     seller_first = np.cumsum(per_seller) - per_seller
 
     # Products.
@@ -134,7 +134,7 @@ def build_catalog(rng: np.random.Generator, scale: float, geo: Geography) -> Cat
     log_spread = np.where(z_weight > 0, _WEIGHT_SIGMA_UP, _WEIGHT_SIGMA)
     weight = np.clip(_WEIGHT_LEVEL * base_weight * np.exp(log_spread * z_weight), 0, 40_425)
     weight = np.where(rng.random(n_products) < 0.4, np.round(weight / 50) * 50, np.round(weight))
-    weight = weight.astype(np.int64)
+    weight = weight.astype(np.int32)
     side = np.cbrt(np.maximum(weight, 50) / 700.0)
     length = np.clip(np.round(25 * side * np.exp(0.35 * rng.standard_normal(n_products))), 7, 105)
     height = np.clip(np.round(12 * side * np.exp(0.6 * rng.standard_normal(n_products))), 2, 105)
@@ -154,19 +154,20 @@ def build_catalog(rng: np.random.Generator, scale: float, geo: Geography) -> Cat
     appeal = np.vstack([product_appeal(a, tags) for a in range(N_ARCHETYPES)])
 
     return Catalog(
-        product_id=hex_ids(rng, n_products),
-        category=category.astype(np.int64),
-        name_length=name_length.astype(np.int64),
-        description_length=desc_length.astype(np.int64),
-        photos=photos.astype(np.int64),
+        # Compact dtypes: at scale 100 the catalogue holds millions of products.
+        product_id=hex_ids(rng, n_products).astype("S32"),
+        category=category.astype(np.int16),
+        name_length=name_length.astype(np.int16),
+        description_length=desc_length.astype(np.int16),
+        photos=photos.astype(np.int16),
         weight_g=weight,
-        length_cm=length.astype(np.int64),
-        height_cm=height.astype(np.int64),
-        width_cm=width.astype(np.int64),
+        length_cm=length.astype(np.int16),
+        height_cm=height.astype(np.int16),
+        width_cm=width.astype(np.int16),
         price_cents=price_cents,
         seller=seller,
         popularity_cum=np.cumsum(popularity),
-        seller_id=hex_ids(rng, n_sellers),
+        seller_id=hex_ids(rng, n_sellers).astype("S32"),
         seller_place=place,
         seller_first=seller_first,
         seller_count=per_seller,

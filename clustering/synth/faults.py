@@ -172,13 +172,7 @@ class FaultInjector:
 
         def geolocation_row() -> list[str]:
             j = int(rng.integers(len(geoloc)))
-            sub = GeolocationRows(
-                geoloc.place[j : j + 1],
-                geoloc.lat[j : j + 1],
-                geoloc.lng[j : j + 1],
-                geoloc.accented[j : j + 1],
-            )
-            return one(t.geolocation_columns(sub, geo))
+            return one(t.geolocation_columns(geoloc.slice(j, j + 1), geo))
 
         def existing(file: str, i: int) -> list[str]:
             """A copy of a record already written, with a non-key value changed every other time."""

@@ -20,6 +20,7 @@ from clustering.synth.writer import CsvFile
 
 # Big files re-saved by a spreadsheet tool when faults are requested.
 CRLF_BOM_FILES = (t.ORDERS, t.ITEMS)
+_GEO_SLICE = 100_000
 
 
 def _rng(ss: np.random.SeedSequence) -> np.random.Generator:
@@ -105,7 +106,10 @@ def generate(
             n_prefixes=round(ref.REAL_GEO_PREFIXES * small),
             n_outside=max(1, round(ref.GEO_POINTS_OUTSIDE_BRAZIL * small)),
         )
-        files[t.GEOLOCATION].write_columns(t.geolocation_columns(geoloc, geo))
+        for lo in range(0, len(geoloc), _GEO_SLICE):  # slices keep formatting memory flat
+            files[t.GEOLOCATION].write_columns(
+                t.geolocation_columns(geoloc.slice(lo, lo + _GEO_SLICE), geo)
+            )
 
         injector.inject(
             files, catalog=catalog, geo=geo, products=products, sellers=sellers, geoloc=geoloc

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from clustering.synth import reference as ref
 from clustering.synth.places import CITIES, REMOTE_STATES, STATE_RANGES
+from clustering.synth.writer import quote_codes, quote_text
 
 EARTH_RADIUS_KM = 6371.0
 _GHOST_PREFIXES = 170  # distinct prefixes absent from the geolocation table
@@ -93,6 +95,21 @@ class Geography:
     def zip_text(self, idx: np.ndarray) -> np.ndarray:
         """5-character zero-padded prefixes as text."""
         return np.char.zfill(self.prefix[idx].astype("U5"), 5)
+
+    @cached_property
+    def zip_field(self) -> np.ndarray:
+        """Per prefix: the zip field as written (quoted, it starts with a digit)."""
+        return quote_codes(self.zip_text(np.arange(len(self.prefix))))
+
+    @cached_property
+    def city_field(self) -> np.ndarray:
+        """Per prefix: the plain city name field as written."""
+        return quote_text(self.city)
+
+    @cached_property
+    def city_accented_field(self) -> np.ndarray:
+        """Per prefix: the accented city name field as written."""
+        return quote_text(self.city_accented)
 
 
 def build_geography(rng: np.random.Generator) -> Geography:
@@ -188,6 +205,12 @@ class GeolocationRows:
 
     def __len__(self) -> int:
         return len(self.place)
+
+    def slice(self, lo: int, hi: int) -> GeolocationRows:
+        """Rows ``lo`` to ``hi`` (exclusive)."""
+        return GeolocationRows(
+            self.place[lo:hi], self.lat[lo:hi], self.lng[lo:hi], self.accented[lo:hi]
+        )
 
 
 def outside_brazil(lat: np.ndarray, lng: np.ndarray) -> np.ndarray:

@@ -71,7 +71,7 @@ def make_plan(rng: np.random.Generator, scale: float) -> list[ChunkPlan]:
     n_people = max(round(ref.REAL_PEOPLE * scale), 1)
     classes = exact_counts(ref.ORDERS_PER_PERSON, n_people)
     # Keep the most loyal customer (17 orders) even at small scales: the tail is a figure too.
-    if classes[max(classes)] == 0 and n_people > 50:
+    if classes[max(classes)] == 0 and n_people >= 20_000:
         classes[max(classes)] = 1
         classes[1] -= 1
     n_chunks = -(-n_people // CHUNK_PEOPLE)

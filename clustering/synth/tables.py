@@ -92,8 +92,8 @@ def customer_columns(c: Chunk, geo: Geography, rows: np.ndarray) -> list[np.ndar
     return [
         w.quote_ids(c.customer_id[rows]),
         w.quote_ids(c.person_uid[rows]),
-        w.quote_codes(geo.zip_text(place)),
-        w.quote_text(geo.city)[place],
+        geo.zip_field[place],
+        geo.city_field[place],
         geo.state_codes[place].astype(object),
     ]
 
@@ -173,20 +173,18 @@ def seller_columns(cat: Catalog, geo: Geography, rows: np.ndarray) -> list[np.nd
     place = cat.seller_place[rows]
     return [
         w.quote_ids(cat.seller_id[rows]),
-        w.quote_codes(geo.zip_text(place)),
-        w.quote_text(geo.city)[place],
+        geo.zip_field[place],
+        geo.city_field[place],
         geo.state_codes[place].astype(object),
     ]
 
 
 def geolocation_columns(g: GeolocationRows, geo: Geography) -> list[np.ndarray]:
-    city = np.where(
-        g.accented, w.quote_text(geo.city_accented)[g.place], w.quote_text(geo.city)[g.place]
-    )
+    city = np.where(g.accented, geo.city_accented_field[g.place], geo.city_field[g.place])
     return [
-        w.quote_codes(geo.zip_text(g.place)),
-        g.lat.astype(str).astype(object),
-        g.lng.astype(str).astype(object),
+        geo.zip_field[g.place],
+        w.coordinates(g.lat),
+        w.coordinates(g.lng),
         city,
         geo.state_codes[g.place].astype(object),
     ]

@@ -23,8 +23,8 @@ BOM = "\ufeff"
 
 
 def quote_ids(ids: np.ndarray) -> np.ndarray:
-    """Hex ids as written: quoted when the first character is a digit."""
-    ids = np.asarray(ids, dtype="U32")
+    """Hex ids (text or bytes) as written: quoted when the first character is a digit."""
+    ids = np.asarray(ids).astype("U32")
     digit_first = ids.astype("U1") < "a"
     out = ids.astype(object)
     out[digit_first] = np.char.add(np.char.add('"', ids[digit_first]), '"').astype(object)
@@ -53,6 +53,23 @@ def money(cents: np.ndarray) -> np.ndarray:
     negative = cents < 0
     if negative.any():
         text[negative] = "-" + text[negative]
+    return text
+
+
+def coordinates(values: np.ndarray) -> np.ndarray:
+    """Degrees with up to 14 decimals, as the geocoder wrote them (``-23.54562128115268``).
+
+    Built from integers: numpy's float-to-text is the slowest step otherwise.
+    """
+    scaled = np.round(np.abs(np.asarray(values, dtype=np.float64)) * 1e14).astype(np.int64)
+    whole = (scaled // 10**14).astype(str).astype(object)
+    padded = (scaled % 10**14 + 10**14).astype("U15")  # "1" + 14 digits keeps leading zeros
+    frac = padded.view("U1").reshape(len(padded), 15)[:, 1:].copy().view("U14").ravel()
+    frac = np.strings.rstrip(frac, "0")  # shortest form, like the real file
+    frac[np.strings.str_len(frac) == 0] = "0"
+    text = whole + "." + frac.astype(object)
+    negative = np.asarray(values) < 0
+    text[negative] = "-" + text[negative]
     return text
 
 
