@@ -155,7 +155,7 @@ def build_catalog(rng: np.random.Generator, scale: float, geo: Geography) -> Cat
 
     return Catalog(
         # Compact dtypes: at scale 100 the catalogue holds millions of products.
-        product_id=hex_ids(rng, n_products).astype("S32"),
+        product_id=hex_ids(rng, n_products, as_bytes=True),
         category=category.astype(np.int16),
         name_length=name_length.astype(np.int16),
         description_length=desc_length.astype(np.int16),
@@ -167,7 +167,7 @@ def build_catalog(rng: np.random.Generator, scale: float, geo: Geography) -> Cat
         price_cents=price_cents,
         seller=seller,
         popularity_cum=np.cumsum(popularity),
-        seller_id=hex_ids(rng, n_sellers).astype("S32"),
+        seller_id=hex_ids(rng, n_sellers, as_bytes=True),
         seller_place=place,
         seller_first=seller_first,
         seller_count=per_seller,

@@ -20,7 +20,7 @@ from clustering.synth.writer import CsvFile
 
 # Big files re-saved by a spreadsheet tool when faults are requested.
 CRLF_BOM_FILES = (t.ORDERS, t.ITEMS)
-_GEO_SLICE = 100_000
+_SLICE = 100_000
 
 
 def _rng(ss: np.random.SeedSequence) -> np.random.Generator:
@@ -91,7 +91,8 @@ def generate(
         tail = _rng(tail_ss)
         products = np.flatnonzero(catalog.sold)
         products = products[tail.permutation(len(products))]
-        files[t.PRODUCTS].write_columns(t.product_columns(catalog, products))
+        for lo in range(0, len(products), _SLICE):  # slices keep formatting memory flat
+            files[t.PRODUCTS].write_columns(t.product_columns(catalog, products[lo : lo + _SLICE]))
         sellers = np.unique(catalog.seller[catalog.sold])
         sellers = sellers[tail.permutation(len(sellers))]
         files[t.SELLERS].write_columns(t.seller_columns(catalog, geo, sellers))
@@ -106,9 +107,9 @@ def generate(
             n_prefixes=round(ref.REAL_GEO_PREFIXES * small),
             n_outside=max(1, round(ref.GEO_POINTS_OUTSIDE_BRAZIL * small)),
         )
-        for lo in range(0, len(geoloc), _GEO_SLICE):  # slices keep formatting memory flat
+        for lo in range(0, len(geoloc), _SLICE):
             files[t.GEOLOCATION].write_columns(
-                t.geolocation_columns(geoloc.slice(lo, lo + _GEO_SLICE), geo)
+                t.geolocation_columns(geoloc.slice(lo, lo + _SLICE), geo)
             )
 
         injector.inject(

@@ -170,8 +170,9 @@ def generate_chunk(
     shift = np.where((k > 1) & (underflow > 0), -underflow - rng.uniform(0, 30, n_people), shift)
     purchase = (purchase - _days(shift[person])).astype("datetime64[s]")
     last_order = -1
-    if first:
-        last_order = int(first_of[np.flatnonzero(k == 1)[0]])
+    singles = np.flatnonzero(k == 1)
+    if first and len(singles):
+        last_order = int(first_of[singles[0]])
         purchase[last_order] = np.datetime64(ref.LAST_PURCHASE, "s")
     place = home[person].copy()
     moved = (seq > 0) & (rng.random(n) < 0.08)

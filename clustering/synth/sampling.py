@@ -9,13 +9,17 @@ import numpy as np
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
-def hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Return ``n`` random 32-character lowercase hex ids as a numpy unicode array."""
+def hex_ids(rng: np.random.Generator, n: int, *, as_bytes: bool = False) -> np.ndarray:
+    """Return ``n`` random 32-character lowercase hex ids (unicode, or ``S32`` bytes).
+
+    Bytes take a quarter of the memory: the catalogue keeps its ids that way.
+    """
     raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
     chars = np.empty((n, 32), dtype=np.uint8)
     chars[:, 0::2] = _HEX[raw >> 4]
     chars[:, 1::2] = _HEX[raw & 15]
-    return chars.view("S32").ravel().astype("U32")
+    ids = chars.view("S32").ravel()
+    return ids if as_bytes else ids.astype("U32")
 
 
 def draw_from_counts(rng: np.random.Generator, counts: Mapping[int, int], n: int) -> np.ndarray:
