@@ -16,7 +16,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build lint clean
+.PHONY: run test install build lint clean benchmark
 
 install: $(STAMP)
 
@@ -43,6 +43,9 @@ build: $(STAMP) $(INPUT_PREREQ)
 
 run: build
 	@echo "Warehouse ready: $(OLIST_WAREHOUSE) (try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(OLIST_WAREHOUSE)', read_only=True).sql('select rfm_group, count(*) from marts.fct_customer_rfm group by 1 order by 2 desc'))\")"
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/warehouse_build.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

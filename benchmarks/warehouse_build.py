@@ -1,0 +1,274 @@
+"""Benchmark of the warehouse build: generation, `dbt build`, the bare DuckDB
+floor, re-keying and storage, at several scales, written to REPORT.md.
+
+    .venv/bin/python benchmarks/warehouse_build.py            # scales 1 and 10
+    .venv/bin/python benchmarks/warehouse_build.py --scales 1 # quicker
+
+Every step runs in its own process so its wall time and peak resident memory
+(from wait4) are its own. The floor is a bare DuckDB load of the same CSV
+files (every byte read, all columns as text, into a fresh database file),
+measured in the same run, so the figures that matter are ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FILES = (
+    "olist_customers_dataset",
+    "olist_orders_dataset",
+    "olist_order_items_dataset",
+    "olist_order_payments_dataset",
+    "olist_order_reviews_dataset",
+    "olist_products_dataset",
+    "olist_sellers_dataset",
+    "olist_geolocation_dataset",
+    "product_category_name_translation",
+)
+
+
+@dataclass(frozen=True)
+class Measure:
+    seconds: float
+    peak_mib: float
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> Measure:
+    """Run a command to completion; its wall time and peak RSS (MiB)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(command)}")
+    return Measure(seconds, usage.ru_maxrss / 1024)
+
+
+BARE_LOAD = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[2])
+for name in sys.argv[3:]:
+    con.execute(
+        f"create table {name} as select * from read_csv('{sys.argv[1]}/{name}.csv', "
+        "header = true, all_varchar = true, delim = ',', quote = '\\"', escape = '\\"')"
+    )
+con.close()
+"""
+
+
+def storage_comparison(warehouse: Path, work: Path) -> dict[str, dict[str, int]]:
+    """On-disk size of two fact tables keyed by UINTEGER keys versus by the
+    32-hex ids, each written alone to a fresh DuckDB file."""
+    shapes = {
+        "order items (order, product, seller)": (
+            "select k.order_key, i.order_item_id, p.product_key, s.seller_key, "
+            "i.price_brl, i.freight_brl from staging.stg_olist__order_items as i "
+            "join intermediate.int_order_id_keys as k using (order_id) "
+            "join intermediate.int_product_id_keys as p using (product_id) "
+            "join intermediate.int_seller_id_keys as s using (seller_id)",
+            "select order_id, order_item_id, product_id, seller_id, price_brl, freight_brl "
+            "from staging.stg_olist__order_items",
+        ),
+        "fct_orders": (
+            "select * exclude (order_id, customer_id, customer_unique_id) from marts.fct_orders",
+            "select * exclude (order_key, customer_key, customer_unique_key) from marts.fct_orders",
+        ),
+    }
+    sizes: dict[str, dict[str, int]] = {}
+    for label, (keyed_sql, hex_sql) in shapes.items():
+        sizes[label] = {}
+        for kind, sql in (("integer keys", keyed_sql), ("hex ids", hex_sql)):
+            target = work / "storage.duckdb"
+            target.unlink(missing_ok=True)
+            con = duckdb.connect(str(target))
+            con.execute("attach ? as wh (read_only)", [str(warehouse)])
+            con.execute("use wh")
+            con.execute(f"create table storage.main.measured as {sql}")
+            con.close()
+            sizes[label][kind] = target.stat().st_size
+            target.unlink()
+    return sizes
+
+
+def run_scale(scale: float, work: Path) -> dict[str, object]:
+    data = work / f"data-{scale:g}"
+    warehouse = work / f"warehouse-{scale:g}.duckdb"
+    dbt_work = work / f"dbt-{scale:g}"
+    shutil.rmtree(data, ignore_errors=True)
+    generation = measure(
+        [str(BIN / "clustering"), "generate", "--out", str(data), "--scale", str(scale)]
+    )
+    csv_mib = sum((data / f"{name}.csv").stat().st_size for name in FILES) / 2**20
+
+    floor_file = work / "bare.duckdb"
+    floor_file.unlink(missing_ok=True)
+    floor = measure([sys.executable, "-c", BARE_LOAD, str(data), str(floor_file), *FILES])
+    floor_file.unlink(missing_ok=True)
+
+    env = {
+        "OLIST_INPUT_DIR": str(data),
+        "OLIST_WAREHOUSE": str(warehouse),
+        "OLIST_TEMP_DIR": str(dbt_work / "spill"),
+        "DBT_PROFILES_DIR": str(REPO),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+    (dbt_work / "spill").mkdir(parents=True, exist_ok=True)
+    dbt_paths = ["--target-path", str(dbt_work / "target"), "--log-path", str(dbt_work / "logs")]
+    dbt = str(BIN / "dbt")
+    # Parse once so both timed builds start from the same partial-parse state.
+    measure([dbt, "parse", *dbt_paths], env)
+    warehouse.unlink(missing_ok=True)
+    models_only = measure(
+        [dbt, "build", "--exclude", "test_type:data", "test_type:unit", *dbt_paths], env
+    )
+    warehouse.unlink(missing_ok=True)
+    full = measure([dbt, "build", *dbt_paths], env)
+    results = json.loads((dbt_work / "target" / "run_results.json").read_text())
+    timings = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    rekey = sum(t for name, t in timings.items() if name.endswith("_id_keys"))
+    base = sum(t for name, t in timings.items() if name.startswith("base_olist__"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        orders = con.execute("select count(*) from staging.stg_olist__orders").fetchall()[0][0]
+        people = con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
+    storage = storage_comparison(warehouse, work)
+    return {
+        "scale": scale,
+        "csv_mib": csv_mib,
+        "orders": orders,
+        "people": people,
+        "generation": generation,
+        "floor": floor,
+        "models_only": models_only,
+        "full_build": full,
+        "rekey_seconds": rekey,
+        "base_seconds": base,
+        "warehouse_mib": warehouse.stat().st_size / 2**20,
+        "storage": storage,
+    }
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        kib = int(meminfo.read_text().split()[1])
+        memory = f", {kib / 2**20:.0f} GiB RAM"
+    return f"{cpu}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
+
+
+def versions() -> str:
+    import dbt.version
+
+    return (
+        f"Python {platform.python_version()}, duckdb {duckdb.__version__}, "
+        f"dbt-core {dbt.version.__version__}"
+    )
+
+
+def report(rows: list[dict[str, object]], command: str) -> str:
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {versions()}.",
+        "",
+        f"Reproduce: `{command}`",
+        "",
+        "## Warehouse build",
+        "",
+        "Each step is its own process: wall time and peak resident memory. *Floor*: a bare",
+        "DuckDB load of the same nine CSV files (all columns as text, into a fresh file), the",
+        "least any pipeline over these files must do. *dbt build*: the real `dbt build`",
+        "(seeds, models, every data and unit test) into a fresh warehouse, dbt start-up",
+        "included; *models only* excludes the tests.",
+        "",
+        "| scale | orders | CSV MiB | generate s | floor s | dbt build s | models only s "
+        "| build / floor | models / floor | re-keying s | parse+check s | build peak MiB "
+        "| floor peak MiB | warehouse MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        g, f, m, b = row["generation"], row["floor"], row["models_only"], row["full_build"]
+        lines.append(
+            f"| {row['scale']:g} | {row['orders']:,} | {row['csv_mib']:.0f} | {g.seconds:.1f} "
+            f"| {f.seconds:.1f} | {b.seconds:.1f} | {m.seconds:.1f} | {b.seconds / f.seconds:.1f}x "
+            f"| {m.seconds / f.seconds:.1f}x | {row['rekey_seconds']:.2f} "
+            f"| {row['base_seconds']:.1f} | {b.peak_mib:.0f} | {f.peak_mib:.0f} "
+            f"| {row['warehouse_mib']:.0f} |"
+        )
+    lines += [
+        "",
+        "*re-keying s*: execution time of the six key-map models (hex id -> UINTEGER) inside",
+        "the build. *parse+check s*: the nine base models that read, type and check every raw",
+        "row. Generation peak memory: "
+        + ", ".join(f"scale {r['scale']:g}: {r['generation'].peak_mib:.0f} MiB" for r in rows)
+        + ".",
+        "",
+        "## Storage: integer keys versus hex ids",
+        "",
+        "The same table written alone to a fresh DuckDB file, once with UINTEGER keys and",
+        "once with the 32-character hex ids in their place.",
+        "",
+        "| scale | table | integer keys MiB | hex ids MiB | saved |",
+        "|---|---|---|---|---|",
+    ]
+    for row in rows:
+        for table, sizes in row["storage"].items():
+            keyed, hexed = sizes["integer keys"], sizes["hex ids"]
+            lines.append(
+                f"| {row['scale']:g} | {table} | {keyed / 2**20:.1f} | {hexed / 2**20:.1f} "
+                f"| {1 - keyed / hexed:.0%} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work")
+    parser.add_argument("--report", type=Path, default=REPO / "benchmarks" / "REPORT.md")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for scale in args.scales:
+        row = run_scale(scale, args.work)
+        rows.append(row)
+        print(
+            f"scale {scale:g}: generate {row['generation'].seconds:.1f}s, "
+            f"floor {row['floor'].seconds:.1f}s, dbt build {row['full_build'].seconds:.1f}s "
+            f"(models only {row['models_only'].seconds:.1f}s, re-keying "
+            f"{row['rekey_seconds']:.2f}s), peak {row['full_build'].peak_mib:.0f} MiB",
+            flush=True,
+        )
+    scales = " ".join(f"{scale:g}" for scale in args.scales)
+    command = ".venv/bin/python benchmarks/warehouse_build.py --scales " + scales
+    if args.scales == [1, 10]:
+        command = "make benchmark"
+    args.report.write_text(report(rows, command), encoding="utf-8")
+    print(f"wrote {args.report}")
+
+
+if __name__ == "__main__":
+    main()
