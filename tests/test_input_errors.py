@@ -69,4 +69,10 @@ def test_a_hostile_as_of_date_is_an_error_not_sql(broken_copy, tmp_path):
         broken_copy, tmp_path, vars={"as_of_date": "2018-01-01'; drop schema marts; --"}
     )
     assert not result.ok
-    assert "Conversion Error" in result.output or "date" in result.output.lower()
+    assert "as_of_date must be a date written YYYY-MM-DD" in result.output
+
+
+def test_an_impossible_as_of_date_is_an_error(broken_copy, tmp_path):
+    result = _build(broken_copy, tmp_path, vars={"as_of_date": "2018-02-30"})
+    assert not result.ok
+    assert "2018-02-30" in result.output

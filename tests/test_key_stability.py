@@ -3,9 +3,10 @@ same marts; more data keeps every existing key, even with --full-refresh."""
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
-from clustering.build import build_warehouse
+from clustering.build import build_warehouse, run_dbt
 from tests.warehouse_support import (
     KEY_MAPS,
     MARTS,
@@ -106,3 +107,31 @@ def test_growth_keeps_every_existing_key(clean_build, tmp_path):
     build_warehouse(clean_build.data, warehouse, full_refresh=True, extra_args=fast)
     for table in KEY_MAPS:
         assert _key_map(warehouse, table) == grown_maps[table], f"{table} renumbered"
+
+
+def test_running_out_of_32_bit_keys_fails_the_build(clean_build, tmp_path):
+    early = tmp_path / "early"
+    _dataset_before(clean_build.data, early, "2017-09-01")
+    warehouse = tmp_path / "full.duckdb"
+    fast = ["--exclude", "test_type:data"]
+    build_warehouse(early, warehouse, extra_args=fast)
+    con = duckdb.connect(str(warehouse))
+    try:
+        # Pretend the map already holds 2^32 - 1 orders.
+        con.execute(
+            "update intermediate.int_order_id_keys set order_key = 4294967295 "
+            "where order_key = (select max(order_key) from intermediate.int_order_id_keys)"
+        )
+    finally:
+        con.close()
+    result = run_dbt(
+        ["build", "--select", "+int_order_id_keys", "--exclude", "test_type:data"],
+        input_dir=clean_build.data,
+        warehouse=warehouse,
+        check=False,
+    )
+    assert not result.ok
+    assert "unsigned 32-bit key space is exhausted" in result.output
+    assert query(warehouse, "select max(order_key) from intermediate.int_order_id_keys") == [
+        (4294967295,)
+    ]

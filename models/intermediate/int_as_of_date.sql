@@ -3,6 +3,9 @@
     the purchase date of the last order that is a real purchase (a purchase
     status and at least one item), not blindly the last row of the file. -#}
 {%- set as_of_var = var('as_of_date') -%}
+{%- if as_of_var is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of_var | string) -%}
+    {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD (for example 2018-06-30); got: " ~ as_of_var) }}
+{%- endif -%}
 with
 
 int_orders_joined as (
