@@ -73,3 +73,13 @@ def test_a_lost_row_fails_the_raw_equals_staged_plus_rejected_test(clean_build, 
     )
     result = _test(clean_build, warehouse, "assert_raw_rows_equal_staged_plus_rejected")
     assert not result.ok and "FAIL 1" in result.output
+
+
+def test_a_key_given_to_two_ids_fails_the_key_map_test(clean_build, damaged):
+    warehouse, damage = damaged
+    damage(
+        "update intermediate.int_seller_id_keys set seller_key = 1 "
+        "where seller_key = (select max(seller_key) from intermediate.int_seller_id_keys)"
+    )
+    result = _test(clean_build, warehouse, "int_seller_id_keys")
+    assert not result.ok and "one_to_one_key_map" in result.output
