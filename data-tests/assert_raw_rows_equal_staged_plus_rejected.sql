@@ -16,12 +16,7 @@ counts_{{ table_name }} as (
 
 {% endfor -%}
 unioned as (
-    {%- for table_name in olist_tables() %}
-    select * from counts_{{ table_name }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ union_all(olist_tables(), prefix='counts_') }}
 )
 
 select *

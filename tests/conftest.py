@@ -16,11 +16,9 @@ FAULT_SCALE = 0.01
 FAULTS_PER_KIND = 3
 
 
-@pytest.fixture(scope="session")
-def clean_build(tmp_path_factory):
-    """Clean generated data and a full `dbt build` (models + every test) of it."""
-    root = tmp_path_factory.mktemp("clean")
-    summary = generate(root / "data", scale=BUILD_SCALE, seed=7)
+def _generated_build(root, **generate_options):
+    """Generate a dataset under root/data and `dbt build` it into root/warehouse.duckdb."""
+    summary = generate(root / "data", **generate_options)
     result = build_warehouse(root / "data", root / "warehouse.duckdb")
     return SimpleNamespace(
         data=root / "data", summary=summary, warehouse=root / "warehouse.duckdb", result=result
@@ -28,13 +26,16 @@ def clean_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def clean_build(tmp_path_factory):
+    """Clean generated data and a full `dbt build` (models + every test) of it."""
+    return _generated_build(tmp_path_factory.mktemp("clean"), scale=BUILD_SCALE, seed=7)
+
+
+@pytest.fixture(scope="session")
 def faulty_build(tmp_path_factory):
     """Generated data with every fault kind injected, and its `dbt build`."""
-    root = tmp_path_factory.mktemp("faulty")
-    summary = generate(root / "data", scale=FAULT_SCALE, seed=11, faults=FAULTS_PER_KIND)
-    result = build_warehouse(root / "data", root / "warehouse.duckdb")
-    return SimpleNamespace(
-        data=root / "data", summary=summary, warehouse=root / "warehouse.duckdb", result=result
+    return _generated_build(
+        tmp_path_factory.mktemp("faulty"), scale=FAULT_SCALE, seed=11, faults=FAULTS_PER_KIND
     )
 
 

@@ -14,12 +14,7 @@ base_olist__{{ table_name }} as (
 
 {% endfor -%}
 unioned as (
-    {%- for table_name in olist_tables() %}
-    select * from base_olist__{{ table_name }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ union_all(olist_tables(), prefix='base_olist__') }}
 )
 
 select * from unioned
