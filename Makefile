@@ -52,6 +52,8 @@ benchmark: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# sqlfluff compiles the project through dbt, which opens the warehouse file.
+	mkdir -p $(dir $(OLIST_WAREHOUSE)) warehouse/tmp
 	$(BIN)/sqlfluff lint models data-tests analysis
 
 test: $(STAMP) lint
