@@ -21,7 +21,7 @@
             {%- set first_line = run_query(
                 "select line from read_csv(" ~ sql_string_literal(path)
                 ~ ", header = false, auto_detect = false, columns = {'line': 'VARCHAR'}"
-                ~ ", delim = chr(1), quote = '', escape = '', strict_mode = false) limit 1"
+                ~ ", delim = chr(1), quote = '', escape = '', strict_mode = false, parallel = false) limit 1"
             ).columns[0].values() -%}
             {%- set header_line = (first_line[0] if first_line | length > 0 else none) or '' -%}
             {%- set header = [] -%}

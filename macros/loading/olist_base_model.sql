@@ -15,13 +15,14 @@
     - lookups: [{name, match, to, to_column}]: `name` becomes a boolean column,
       true when the SQL expression `match` is found in to.to_column (a seed).
     - foreign_keys: [{column, to, to_column}]: a good row whose `column` is not
-      in the parent's staging model is `orphan_foreign_key`; checked last, after
+      in the parent's staging model is `orphan_foreign_key` (to_column must be
+      the parent's primary key); checked last, after
       duplicates, so a row is never blamed for its parent's problem twice.
 
     Precedence of reasons: blank_row, then `checks` in order, then
     duplicate_primary_key, then orphan_foreign_key.
-    Row numbering relies on DuckDB's preserve_insertion_order (profiles.yml):
-    source_row_number 1 is the first record after the header.
+    source_row_number 1 is the first record after the header
+    (macros/loading/number_source_rows.sql).
 #}
 {% macro olist_base_model(table_name, parsed, checks, primary_key=[], lookups=[], foreign_keys=[]) %}
 {%- if parsed | length == 0 -%}
@@ -37,13 +38,17 @@
 {%- set all_checks = blank_check + checks -%}
 with
 
+numbered as (
+    {{ number_source_rows(source_relation) }}
+),
+
 source_rows as (
     select
-        row_number() over () as source_row_number,
+        source_row_number,
         {%- for column in columns %}
         nullif(trim({{ adapter.quote(column) }}), '') as raw_{{ column }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ source_relation }}
+    from numbered
 ),
 {%- for lookup in lookups %}
 
@@ -98,7 +103,9 @@ row_rejected as (
 {%- for fk in foreign_keys %}
 
 parent_{{ loop.index }} as (
-    select distinct {{ fk.to_column }} as parent_key
+    -- A primary key of the parent's staging model (unique by construction and
+    -- tested), so this left join cannot multiply rows.
+    select {{ fk.to_column }} as parent_key
     from {{ fk.to }}
 ),
 {%- endfor %}
