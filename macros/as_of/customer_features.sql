@@ -27,32 +27,6 @@ brazil_states as (
     from {{ ref('brazil_states') }}
 ),
 
-latest_purchase as (
-    -- Where the person lives now: the alias of their most recent purchase.
-    select
-        as_of_date,
-        customer_unique_key,
-        customer_state,
-        row_number() over (
-            partition by as_of_date, customer_unique_key
-            order by purchased_at desc, order_id desc
-        ) as recency_rank
-    from purchases
-),
-
-last_review as (
-    select
-        as_of_date,
-        customer_unique_key,
-        review_score,
-        row_number() over (
-            partition by as_of_date, customer_unique_key
-            order by purchased_at desc, order_id desc
-        ) as recency_rank
-    from purchases
-    where has_review
-),
-
 category_spend as (
     select
         as_of_date,
@@ -70,6 +44,10 @@ aggregated as (
     select
         as_of_date,
         customer_unique_key,
+        -- Where the person lives now: the alias of their most recent purchase.
+        {{ arg_max_by('customer_state', ['purchased_at', 'order_id']) }} as customer_state,
+        -- Score of the most recent purchase that has a review (nulls are skipped).
+        {{ arg_max_by('review_score', ['purchased_at', 'order_id']) }} as last_review_score,
         cast(sum(count_item_lines) as integer) as count_item_lines,
         avg(count_item_lines) as avg_items_per_order,
         coalesce(sum(freight_brl) / nullif(sum(order_value_brl), 0), 0) as freight_share,
@@ -100,7 +78,7 @@ final as (
         rfm.as_of_date,
         rfm.customer_unique_key,
         rfm.customer_unique_id,
-        latest_purchase.customer_state,
+        aggregated.customer_state,
         brazil_states.region as customer_region,
         rfm.days_since_last_order,
         rfm.days_since_first_order,
@@ -126,7 +104,7 @@ final as (
         aggregated.count_reviewed_orders > 0 as has_review,
         aggregated.avg_review_score,
         aggregated.min_review_score,
-        last_review.review_score as last_review_score,
+        aggregated.last_review_score,
         aggregated.share_reviews_with_comment,
         aggregated.avg_distance_km is not null as has_distance,
         aggregated.avg_distance_km,
@@ -142,20 +120,12 @@ final as (
     inner join aggregated
         on rfm.as_of_date = aggregated.as_of_date
         and rfm.customer_unique_key = aggregated.customer_unique_key
-    inner join latest_purchase
-        on rfm.as_of_date = latest_purchase.as_of_date
-        and rfm.customer_unique_key = latest_purchase.customer_unique_key
-        and latest_purchase.recency_rank = 1
     inner join category_spend
         on rfm.as_of_date = category_spend.as_of_date
         and rfm.customer_unique_key = category_spend.customer_unique_key
         and category_spend.spend_rank = 1
-    left join last_review
-        on rfm.as_of_date = last_review.as_of_date
-        and rfm.customer_unique_key = last_review.customer_unique_key
-        and last_review.recency_rank = 1
     left join brazil_states
-        on latest_purchase.customer_state = brazil_states.state_code
+        on aggregated.customer_state = brazil_states.state_code
 )
 
 select * from final
