@@ -141,6 +141,10 @@ def run_scale(scale: float, work: Path) -> dict[str, object]:
     full = measure([dbt, "build", "--exclude", "test_type:unit", *dbt_paths], env)
     results = json.loads((dbt_work / "target" / "run_results.json").read_text())
     timings = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
+    slowest = sorted(timings.items(), key=lambda item: -item[1])[:6]
+    tests = sum(
+        r["execution_time"] for r in results["results"] if r["unique_id"].startswith("test.")
+    )
     rekey = sum(t for name, t in timings.items() if name.endswith("_id_keys"))
     base = sum(t for name, t in timings.items() if name.startswith("base_olist__"))
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -160,6 +164,8 @@ def run_scale(scale: float, work: Path) -> dict[str, object]:
         "base_seconds": base,
         "warehouse_mib": warehouse.stat().st_size / 2**20,
         "storage": storage,
+        "slowest": slowest,
+        "test_seconds": tests,
     }
 
 
@@ -226,6 +232,37 @@ def report(rows: list[dict[str, object]], command: str) -> str:
         "row. Generation peak memory: "
         + ", ".join(f"scale {r['scale']:g}: {r['generation'].peak_mib:.0f} MiB" for r in rows)
         + ".",
+        "",
+        "## Targets",
+        "",
+    ]
+    for row in rows:
+        build, floor = row["full_build"].seconds, row["floor"].seconds
+        if row["scale"] == 1:
+            verdict = "met" if build < 30 else f"missed by {build - 30:.1f} s"
+            lines.append(
+                f"- Scale 1 builds in under 30 s with dbt start-up: {build:.1f} s, {verdict}."
+            )
+        if row["scale"] == 10:
+            ratio = build / floor
+            verdict = "met" if ratio <= 3 else f"missed: {ratio:.1f}x, {ratio / 3 - 1:.0%} over"
+            lines.append(
+                f"- Scale 10 build within 3x of the floor: {verdict} "
+                f"(models alone {row['models_only'].seconds / floor:.1f}x)."
+            )
+    lines += [
+        "",
+        "Where the build spends its time (execution time inside dbt, summed over its two",
+        "threads):",
+        "",
+    ]
+    for row in rows:
+        top = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in row["slowest"])
+        lines.append(
+            f"- scale {row['scale']:g}: data tests {row['test_seconds']:.1f} s in all; "
+            f"slowest nodes {top}."
+        )
+    lines += [
         "",
         "## Storage: integer keys versus hex ids",
         "",

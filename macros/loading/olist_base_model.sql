@@ -8,7 +8,7 @@
     Arguments
     - table_name: the `olist` source table (file <identifier>.csv).
     - parsed: ordered dict {staging column: SQL expression over raw_<csv column>}.
-    - checks: row checks (macros/loading/row_checks.sql), first failure wins.
+    - checks: row checks (macros/loading/row_checks/), first failure wins.
     - primary_key: staging columns that identify a row; later rows repeating a
       key that an earlier good row holds are `duplicate_primary_key`
       (the first by file position is kept).
