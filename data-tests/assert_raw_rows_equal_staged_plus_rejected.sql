@@ -6,7 +6,7 @@ with
 counts_{{ table_name }} as (
     select
         {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
-        (select count(*) from {{ source('olist', table_name) }}) as raw_rows,
+        (select count(*) from {{ olist_csv_relation(table_name) }}) as raw_rows,
         (select count(*) from {{ ref('stg_olist__' ~ table_name) }}) as staged_rows,
         (
             select count(*) from {{ ref('audit_rejected_rows') }}

@@ -76,3 +76,15 @@ def test_an_impossible_as_of_date_is_an_error(broken_copy, tmp_path):
     result = _build(broken_copy, tmp_path, vars={"as_of_date": "2018-02-30"})
     assert not result.ok
     assert "2018-02-30" in result.output
+
+
+def test_a_record_with_too_many_fields_names_file_and_line(broken_copy, tmp_path):
+    path = broken_copy / "olist_sellers_dataset.csv"
+    lines = path.read_text(encoding="utf-8").count("\n")
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('"' + "a" * 31 + 'b",12345,extra city,SP,surplus\n')
+    result = _build(broken_copy, tmp_path)
+    assert not result.ok
+    assert "olist_sellers_dataset.csv" in result.output
+    assert f"Line: {lines + 1}" in result.output
+    assert "Expected Number of Columns: 4 Found: 5" in result.output

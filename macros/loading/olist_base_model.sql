@@ -28,7 +28,7 @@
 {%- if parsed | length == 0 -%}
     {{ exceptions.raise_compiler_error("olist_base_model(" ~ table_name ~ "): `parsed` is empty") }}
 {%- endif -%}
-{%- set source_relation = source('olist', table_name) -%}
+{%- set source_relation = olist_csv_relation(table_name) -%}
 {%- set columns = [] -%}
 {%- if execute -%}
     {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'olist') | selectattr('name', 'equalto', table_name) | first -%}
