@@ -26,19 +26,12 @@ from pathlib import Path
 
 import duckdb
 
+from clustering.synth.tables import FILES as KAGGLE_FILES
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-FILES = (
-    "olist_customers_dataset",
-    "olist_orders_dataset",
-    "olist_order_items_dataset",
-    "olist_order_payments_dataset",
-    "olist_order_reviews_dataset",
-    "olist_products_dataset",
-    "olist_sellers_dataset",
-    "olist_geolocation_dataset",
-    "product_category_name_translation",
-)
+# The nine Kaggle files, without their .csv extension (DuckDB table names).
+FILES = tuple(name.removesuffix(".csv") for name in KAGGLE_FILES)
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from clustering.build import BuildResult, build_warehouse
+from clustering.synth.tables import FILES
 
-OLIST_FILES = (
-    "olist_customers_dataset.csv",
-    "olist_orders_dataset.csv",
-    "olist_order_items_dataset.csv",
-    "olist_order_payments_dataset.csv",
-    "olist_order_reviews_dataset.csv",
-    "olist_products_dataset.csv",
-    "olist_sellers_dataset.csv",
-    "olist_geolocation_dataset.csv",
-    "product_category_name_translation.csv",
-)
+# The nine Kaggle file names, from the one place that defines the layout.
+OLIST_FILES = FILES
 
 MARTS = ("dim_customers", "fct_orders", "fct_customer_rfm", "fct_customer_features")
 KEY_MAPS = {
@@ -47,10 +38,6 @@ def connect(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 def query(warehouse: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
     with connect(warehouse) as con:
         return con.execute(sql, params or []).fetchall()
-
-
-def build(data_dir: Path, warehouse: Path, **kwargs: object) -> BuildResult:
-    return build_warehouse(data_dir, warehouse, **kwargs)
 
 
 def read_records(path: Path) -> tuple[list[str], list[list[str]]]:

@@ -31,7 +31,7 @@
 {%- set source_relation = olist_csv_relation(table_name) -%}
 {%- set columns = [] -%}
 {%- if execute -%}
-    {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'olist') | selectattr('name', 'equalto', table_name) | first -%}
+    {%- set node = olist_source_node(table_name) -%}
     {%- set columns = node.columns.keys() | list -%}
 {%- endif -%}
 {%- set blank_check = [{'when': 'is_blank_row', 'reason': 'blank_row', 'column': none, 'value': 'cast(null as varchar)'}] -%}

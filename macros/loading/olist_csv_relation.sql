@@ -23,7 +23,7 @@
     {%- if not execute -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'olist') | selectattr('name', 'equalto', table_name) | first -%}
+    {%- set node = olist_source_node(table_name) -%}
     {%- set columns = [] -%}
     {%- for column in node.columns.keys() -%}
         {%- do columns.append(sql_string_literal(column) ~ ': \'VARCHAR\'') -%}
