@@ -16,7 +16,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build lint clean benchmark
+.PHONY: run test install build lint clean benchmark browser
 
 install: $(STAMP)
 
@@ -56,7 +56,24 @@ lint: $(STAMP)
 	mkdir -p $(dir $(OLIST_WAREHOUSE)) warehouse/tmp
 	$(BIN)/sqlfluff lint models data-tests analysis
 
-test: $(STAMP) lint
+# Headless Chromium for the report tests: Debian's chromium and chromium-driver,
+# installed only when missing (as root, through sudo, or with a message).
+browser:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+		exit 0; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+		echo "error: the report tests need chromium and chromedriver at /usr/bin; install them with your system's package manager" >&2; \
+		exit 1; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && apt-get install -y chromium chromium-driver; \
+	elif command -v sudo >/dev/null 2>&1; then \
+		sudo apt-get update && sudo apt-get install -y chromium chromium-driver; \
+	else \
+		echo "error: the report tests need chromium and chromium-driver; as root run: apt-get update && apt-get install -y chromium chromium-driver" >&2; \
+		exit 1; \
+	fi
+
+test: $(STAMP) browser lint
 	$(BIN)/pytest -q
 
 clean:

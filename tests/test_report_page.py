@@ -1,9 +1,12 @@
-"""The self-contained report page: escaping, offline assets, tables and cards."""
+"""The self-contained report page: escaping, offline assets, tables, cards, and
+what a real headless Chromium renders from it."""
 
 from __future__ import annotations
 
 import re
+import struct
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,10 +14,13 @@ import plotly.graph_objects as go
 import pytest
 from plotly.offline import get_plotlyjs
 
+import tests.browser_support as browser_support
 from clustering.report import Card, ReportPage
+from tests.browser_support import BrowserUnavailableError, check_in_browser
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""
 ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 class _TableReader(HTMLParser):
@@ -99,6 +105,12 @@ def full_page() -> ReportPage:
         ]
     )
     return page
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == PNG_SIGNATURE, f"{path} is not a PNG"
+    return struct.unpack(">II", header[16:24])
 
 
 # --- the HTML itself ---------------------------------------------------------------------
@@ -298,3 +310,46 @@ def test_write_creates_the_folder_and_returns_the_path(tmp_path):
     path = page.write(tmp_path / "reports" / "page.html")
     assert path == tmp_path / "reports" / "page.html"
     assert path.read_text(encoding="utf-8") == page.to_html()
+
+
+# --- what a real browser renders ---------------------------------------------------------
+
+
+def test_the_page_renders_every_figure_in_headless_chromium(tmp_path):
+    path = full_page().write(tmp_path / "report.html")
+
+    check = check_in_browser(path, tmp_path / "report.png")
+
+    assert check.title == "Customer segments"
+    assert check.count_plots == 3
+    assert check.count_rendered_plots == 3
+    assert check.console_errors == ()
+    width, height = png_size(check.screenshot)
+    assert width == browser_support.WINDOW_WIDTH
+    assert height > 1500  # the whole page, not one screen
+
+
+def test_the_browser_check_sees_a_script_error_and_an_undrawn_figure(tmp_path):
+    # A figure div that no plotly.js draws, and a script that throws.
+    html = (
+        "<!DOCTYPE html><html><head><title>Broken</title></head><body>"
+        '<div id="figure-1" class="plotly-graph-div"></div>'
+        "<script>notAFunction();</script></body></html>"
+    )
+    path = tmp_path / "broken.html"
+    path.write_text(html, encoding="utf-8")
+
+    check = check_in_browser(path, tmp_path / "broken.png", timeout_seconds=0.5)
+
+    assert check.count_plots == 1
+    assert check.count_rendered_plots == 0
+    assert len(check.console_errors) == 1
+    assert "notAFunction is not defined" in check.console_errors[0]
+    assert check.screenshot.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_a_missing_browser_fails_and_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr(browser_support, "CHROMIUM", tmp_path / "no-chromium")
+    path = ReportPage("Any").write(tmp_path / "page.html")
+    with pytest.raises(BrowserUnavailableError, match="run `make browser`"):
+        check_in_browser(path, tmp_path / "page.png")
