@@ -1,0 +1,321 @@
+"""The library API behind the CLI: fit, score and report.
+
+- `fit_segments` compares candidates, fits the chosen one on every customer,
+  carries ids and names over from the previous model, saves the model and
+  records the selection in the warehouse.
+- `score_segments` assigns every customer with the saved model (no refit)
+  and writes assignments, profiles and contrasts in one transaction, then
+  exports them for campaign tools.
+- `render_report` (in clustering.report.segments) draws the HTML report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clustering.cards import action_for, description_text, differences_text
+from clustering.features import FEATURE_NAMES
+from clustering.models import make_segmenter
+from clustering.naming import SegmentMatch, match_segments, name_segments
+from clustering.profiles import (
+    SegmentProfile,
+    contrasts_frame,
+    population_stats,
+    profile_segments,
+    top_traits,
+)
+from clustering.selection import select_model
+from clustering.settings import Settings
+from clustering.store import ModelError, SavedModel, library_versions, load_model, save_model
+from clustering.warehouse import (
+    FeatureTable,
+    export_tables,
+    read_features,
+    write_segment_tables,
+)
+
+Progress = Callable[[str], None]
+
+EXPORTED_TABLES = ("customer_segments", "segment_profiles")
+
+
+@dataclass(frozen=True)
+class FitOutcome:
+    model_version: str
+    family: str
+    n_segments: int
+    reason: str
+    selection: pd.DataFrame
+    segment_names: dict[int, str]
+    sizes: dict[int, int]
+    matches: list[SegmentMatch] | None
+    previous_model_version: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    model_version: str
+    as_of_date: str
+    count_customers: int
+    sizes: dict[str, int]
+    exports: list[Path]
+    seconds: float
+
+
+def _model_version(table: FeatureTable, family: str, n_segments: int, centers: np.ndarray) -> str:
+    # Deterministic: same data, settings and seed give the same version.
+    digest = hashlib.sha256()
+    digest.update(table.fingerprint.encode())
+    digest.update(str(table.count_customers).encode())
+    digest.update(np.round(centers, 6).tobytes())
+    return f"{table.as_of_date:%Y%m%d}-{family}-k{n_segments}-{digest.hexdigest()[:8]}"
+
+
+def _previous_model(settings: Settings, table: FeatureTable) -> SavedModel | None:
+    """The current saved model when it can score these data, else None."""
+    try:
+        previous = load_model(settings.models_path)
+        previous.check_schema(table.fingerprint, str(settings.warehouse))
+    except ModelError:
+        return None
+    return previous
+
+
+def _assign_ids(
+    labels: np.ndarray,
+    previous: SavedModel | None,
+    previous_ids: np.ndarray | None,
+    settings: Settings,
+) -> tuple[dict[int, int], list[SegmentMatch] | None]:
+    """Stable segment id for each new label, and the matches behind them."""
+    counts = np.bincount(labels)
+    by_size = sorted(range(len(counts)), key=lambda label: (-counts[label], label))
+    if previous is None or previous_ids is None:
+        return {label: index + 1 for index, label in enumerate(by_size)}, None
+    matches = match_segments(labels, previous_ids, settings.carry_over_jaccard)
+    ids = {m.label: m.previous_segment_id for m in matches if m.is_carried_over}
+    used = set(previous.metadata.get("all_segment_ids", [])) | set(previous.segment_names)
+    next_id = max(used, default=0) + 1
+    for label in by_size:
+        if label not in ids:
+            ids[label] = next_id
+            next_id += 1
+    return {int(k): int(v) for k, v in ids.items()}, matches
+
+
+def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOutcome:
+    """Select, fit, name and save a segmentation of the features mart."""
+    started = time.perf_counter()
+    table = read_features(settings.warehouse)
+    frame = table.frame
+    selection = select_model(frame, settings, progress)
+    pipeline = make_segmenter(
+        selection.n_segments,
+        selection.family,
+        random_state=settings.random_state,
+        n_init=settings.n_init,
+    ).fit(frame)
+    model = pipeline.named_steps["segments"]
+    scaled = pipeline.named_steps["features"].transform(frame)
+    labels = model.labels_
+    version = _model_version(table, selection.family, selection.n_segments, model.cluster_centers_)
+
+    previous = _previous_model(settings, table)
+    if previous is not None and previous.version == version:
+        # The refit reproduced the current model: keep its ids, names and lineage.
+        ids = previous.segment_ids
+        matches = None
+        previous_version = previous.metadata.get("previous_model_version")
+        names = previous.segment_names
+    else:
+        previous_ids = None
+        if previous is not None:
+            old = previous.pipeline
+            old_labels = old.named_steps["segments"].predict(
+                old.named_steps["features"].transform(frame)
+            )
+            previous_ids = previous.label_to_id(old_labels)
+        ids, matches = _assign_ids(labels, previous, previous_ids, settings)
+        previous_version = previous.version if previous is not None else None
+        segment_ids = np.array([ids[label] for label in labels])
+        profiles = profile_segments(frame, scaled, segment_ids)
+        carried = {}
+        if previous is not None and matches is not None:
+            old_names = previous.segment_names
+            carried = {
+                ids[m.label]: old_names[m.previous_segment_id]
+                for m in matches
+                if m.is_carried_over and m.previous_segment_id in old_names
+            }
+        names = name_segments(profiles, taken=carried)
+
+    sizes = {ids[label]: int(count) for label, count in enumerate(np.bincount(labels))}
+    fitted_at = datetime.now().replace(microsecond=0)
+    all_ids = sorted(
+        set(ids.values()) | set(previous.metadata.get("all_segment_ids", []) if previous else [])
+    )
+    metadata = {
+        "model_version": version,
+        "fitted_at": fitted_at.isoformat(),
+        "as_of_date": table.as_of_date.isoformat(),
+        "count_customers": table.count_customers,
+        "family": selection.family,
+        "n_segments": selection.n_segments,
+        "features": list(FEATURE_NAMES),
+        "feature_fingerprint": table.fingerprint,
+        "settings": {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()
+        },
+        "library_versions": library_versions(),
+        "segment_ids": {str(label): sid for label, sid in sorted(ids.items())},
+        "segment_names": {str(sid): name for sid, name in sorted(names.items())},
+        "all_segment_ids": all_ids,
+        "selection_reason": selection.reason,
+        "previous_model_version": previous_version,
+    }
+    save_model(settings.models_path, pipeline, metadata)
+
+    tables = {
+        "model_selection": selection.table.assign(model_version=version),
+        "segment_models": pd.DataFrame(
+            [
+                {
+                    "model_version": version,
+                    "fitted_at": fitted_at,
+                    "as_of_date": table.as_of_date,
+                    "family": selection.family,
+                    "n_segments": selection.n_segments,
+                    "count_customers": table.count_customers,
+                    "feature_fingerprint": table.fingerprint,
+                    "random_state": settings.random_state,
+                    "selection_reason": selection.reason,
+                    "previous_model_version": previous_version,
+                }
+            ]
+        ),
+    }
+    if matches is not None:
+        tables["segment_matches"] = pd.DataFrame(
+            [
+                {
+                    "model_version": version,
+                    "previous_model_version": previous_version,
+                    "segment_id": ids[m.label],
+                    "previous_segment_id": m.previous_segment_id if m.is_carried_over else None,
+                    "jaccard": m.jaccard,
+                    "is_carried_over": m.is_carried_over,
+                }
+                for m in matches
+            ]
+        )
+    write_segment_tables(settings.warehouse, tables, model_version=version)
+    return FitOutcome(
+        model_version=version,
+        family=selection.family,
+        n_segments=selection.n_segments,
+        reason=selection.reason,
+        selection=selection.table,
+        segment_names=names,
+        sizes=sizes,
+        matches=matches,
+        previous_model_version=previous_version,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _profiles_frame(
+    profiles: list[SegmentProfile],
+    names: dict[int, str],
+    population_means: dict[str, float],
+    model_version: str,
+    as_of_date: object,
+) -> pd.DataFrame:
+    rows = []
+    for profile in profiles:
+        rule = action_for(profile)
+        row: dict[str, object] = {
+            "model_version": model_version,
+            "as_of_date": as_of_date,
+            "segment_id": profile.segment_id,
+            "segment_name": names[profile.segment_id],
+            "count_customers": profile.count_customers,
+            "share_customers": profile.share_customers,
+            "total_spend_brl": profile.total_spend_brl,
+            "revenue_share": profile.revenue_share,
+            "avg_spend_brl": profile.avg_spend_brl,
+            "share_repeat_buyers": profile.share_repeat_buyers,
+        }
+        for name in FEATURE_NAMES:
+            row[f"mean_{name}"] = profile.means[name]
+            row[f"median_{name}"] = profile.medians[name]
+        row |= {
+            "description": description_text(profile),
+            "differences": differences_text(profile, population_means),
+            "marketing_action": rule.action,
+            "action_reason": rule.reason,
+            "dominant_rfm_group": profile.dominant_rfm_group,
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def score_segments(settings: Settings) -> ScoreOutcome:
+    """Assign every customer to a segment of the saved model and publish."""
+    started = time.perf_counter()
+    saved = load_model(settings.models_path)
+    table = read_features(settings.warehouse)
+    saved.check_schema(table.fingerprint, f"marts.fct_customer_features in {settings.warehouse}")
+    frame = table.frame
+    pipeline = saved.pipeline
+    scaled = pipeline.named_steps["features"].transform(frame)
+    labels, distance, confidence = pipeline.named_steps["segments"].predict_confidence(scaled)
+    segment_ids = saved.label_to_id(labels)
+    names = saved.segment_names
+    traits = top_traits(scaled)
+    scored_at = datetime.now().replace(microsecond=0)
+    name_lookup = pd.Series(names)
+    assignments = pd.DataFrame(
+        {
+            "customer_unique_key": frame["customer_unique_key"].to_numpy(),
+            "customer_unique_id": frame["customer_unique_id"].to_numpy(),
+            "segment_id": segment_ids,
+            "segment_name": name_lookup.reindex(segment_ids).to_numpy(),
+            "model_version": saved.version,
+            "as_of_date": table.as_of_date,
+            "scored_at": scored_at,
+            "confidence": confidence,
+            "distance_to_center": distance,
+            "top_trait_1": traits[0],
+            "top_trait_2": traits[1],
+            "top_trait_3": traits[2],
+        }
+    )
+    profiles = profile_segments(frame, scaled, segment_ids)
+    population_means, _ = population_stats(frame)
+    tables = {
+        "customer_segments": assignments,
+        "segment_profiles": _profiles_frame(
+            profiles, names, population_means, saved.version, table.as_of_date
+        ),
+        "segment_feature_contrasts": contrasts_frame(profiles, frame, saved.version),
+    }
+    write_segment_tables(settings.warehouse, tables, model_version=saved.version)
+    exports = export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path)
+    sizes = assignments["segment_name"].value_counts().to_dict()
+    return ScoreOutcome(
+        model_version=saved.version,
+        as_of_date=table.as_of_date.isoformat(),
+        count_customers=len(assignments),
+        sizes={str(k): int(v) for k, v in sizes.items()},
+        exports=exports,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,212 @@
+"""Model selection: compare candidate segmentations and choose one, with reasons.
+
+Every candidate (family x number of segments) is fitted on the same seeded
+sample of customers and measured four ways:
+
+- silhouette on a fixed-size seeded sub-sample (separation; higher is better),
+  and again with the review features left out, because review scores are
+  known to dominate Olist clusterings;
+- Davies-Bouldin (lower is better) and Calinski-Harabasz (higher is better);
+- bootstrap stability: the candidate is refitted on `bootstrap_rounds`
+  resamples drawn with replacement, each refit labels the whole sample, and
+  the adjusted Rand index between every pair of refits gives a mean and a
+  spread. Segments that change when the data are resampled cannot be trusted
+  in a campaign.
+
+The rule (documented in the report and README): a candidate is eligible when
+its bootstrap ARI minus one standard deviation reaches `min_stability` and its
+smallest segment holds at least `min_segment_share` of customers. Among the
+eligible, the highest silhouette wins; silhouettes within
+`silhouette_tolerance` of the best are a tie, won by fewer segments (simpler
+to run as campaigns). If no candidate is eligible the most stable one is
+chosen and the reason says so.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    silhouette_score,
+)
+
+from clustering.features import FEATURE_NAMES, without_review
+from clustering.models import make_segmenter
+from clustering.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The comparison table (one row per candidate) and the choice."""
+
+    table: pd.DataFrame
+    family: str
+    n_segments: int
+    reason: str
+
+
+def candidate_name(family: str, n_segments: int) -> str:
+    return f"{family}_k{n_segments}"
+
+
+def _silhouette(X: np.ndarray, labels: np.ndarray, settings: Settings) -> float:
+    if len(np.unique(labels)) < 2:
+        return float("nan")
+    size = min(settings.silhouette_sample, len(X))
+    return float(silhouette_score(X, labels, sample_size=size, random_state=settings.random_state))
+
+
+def _bootstrap_ari(
+    frame: pd.DataFrame, family: str, n_segments: int, settings: Settings
+) -> tuple[float, float]:
+    rng = np.random.default_rng(settings.random_state)
+    labelings = []
+    for round_ in range(settings.bootstrap_rounds):
+        rows = rng.integers(0, len(frame), size=len(frame))
+        model = make_segmenter(
+            n_segments,
+            family,
+            random_state=settings.random_state + 1 + round_,
+            n_init=settings.n_init,
+        ).fit(frame.iloc[rows])
+        labelings.append(model.predict(frame))
+    scores = [adjusted_rand_score(a, b) for a, b in combinations(labelings, 2)]
+    return float(np.mean(scores)), float(np.std(scores))
+
+
+def evaluate_candidate(
+    frame: pd.DataFrame, family: str, n_segments: int, settings: Settings
+) -> dict[str, object]:
+    """Fit one candidate on `frame` and measure it (one row of the table)."""
+    started = time.perf_counter()
+    model = make_segmenter(
+        n_segments, family, random_state=settings.random_state, n_init=settings.n_init
+    ).fit(frame)
+    fit_seconds = time.perf_counter() - started
+    X = model.named_steps["features"].transform(frame)
+    labels = model.named_steps["segments"].labels_
+    counts = np.bincount(labels, minlength=n_segments)
+
+    no_review = without_review(FEATURE_NAMES)
+    plain = make_segmenter(
+        n_segments,
+        family,
+        features=no_review,
+        random_state=settings.random_state,
+        n_init=settings.n_init,
+    ).fit(frame)
+    X_plain = plain.named_steps["features"].transform(frame)
+
+    ari_mean, ari_std = _bootstrap_ari(frame, family, n_segments, settings)
+    distinct = len(np.unique(labels)) >= 2
+    return {
+        "candidate": candidate_name(family, n_segments),
+        "family": family,
+        "n_segments": n_segments,
+        "silhouette": _silhouette(X, labels, settings),
+        "silhouette_without_review": _silhouette(
+            X_plain, plain.named_steps["segments"].labels_, settings
+        ),
+        "davies_bouldin": float(davies_bouldin_score(X, labels)) if distinct else float("nan"),
+        "calinski_harabasz": (
+            float(calinski_harabasz_score(X, labels)) if distinct else float("nan")
+        ),
+        "bootstrap_ari_mean": ari_mean,
+        "bootstrap_ari_std": ari_std,
+        "smallest_segment_share": float(counts.min() / counts.sum()),
+        "fit_seconds": fit_seconds,
+    }
+
+
+def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, int, str]:
+    """Apply the documented rule to a measured table.
+
+    Returns the table with is_eligible / is_chosen, the chosen family and
+    number of segments, and the reason in one sentence."""
+    table = table.copy()
+    table["is_eligible"] = (
+        (table["bootstrap_ari_mean"] - table["bootstrap_ari_std"] >= settings.min_stability)
+        & (table["smallest_segment_share"] >= settings.min_segment_share)
+        & table["silhouette"].notna()
+    )
+    eligible = table[table["is_eligible"]]
+    if eligible.empty:
+        ranked = table.sort_values(
+            ["bootstrap_ari_mean", "n_segments"], ascending=[False, True], kind="stable"
+        )
+        chosen = ranked.index[0]
+        row = table.loc[chosen]
+        reason = (
+            f"no candidate met the stability rule (bootstrap ARI - 1 sd >= "
+            f"{settings.min_stability:.2f} and smallest segment >= "
+            f"{settings.min_segment_share:.0%}); {row['candidate']} is the most stable "
+            f"(ARI {row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}): "
+            "treat its segments with caution"
+        )
+    else:
+        best = eligible["silhouette"].max()
+        tied = eligible[eligible["silhouette"] >= best - settings.silhouette_tolerance]
+        chosen = tied.sort_values(
+            ["n_segments", "silhouette"], ascending=[True, False], kind="stable"
+        ).index[0]
+        row = table.loc[chosen]
+        reason = (
+            f"{row['candidate']}: the highest silhouette ({row['silhouette']:.3f}; "
+            f"{row['silhouette_without_review']:.3f} without the review score) among "
+            f"{len(eligible)} of {len(table)} candidates that are stable under resampling "
+            f"(bootstrap ARI - 1 sd >= {settings.min_stability:.2f}; this one "
+            f"{row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}) and whose "
+            f"smallest segment holds >= {settings.min_segment_share:.0%} of customers "
+            f"(this one {row['smallest_segment_share']:.1%}); Davies-Bouldin "
+            f"{row['davies_bouldin']:.2f}, Calinski-Harabasz {row['calinski_harabasz']:.0f}"
+        )
+        if len(tied) > 1:
+            reason += (
+                f"; {len(tied) - 1} other candidate(s) within "
+                f"{settings.silhouette_tolerance} silhouette, fewer segments preferred"
+            )
+    table["is_chosen"] = table.index == chosen
+    return table, str(row["family"]), int(row["n_segments"]), reason
+
+
+def select_model(
+    frame: pd.DataFrame, settings: Settings, progress: Progress | None = None
+) -> Selection:
+    """Measure every candidate on a seeded sample of `frame` and choose one."""
+    if len(frame) > settings.selection_sample:
+        frame = frame.sample(n=settings.selection_sample, random_state=settings.random_state)
+    largest = min(settings.max_segments, len(frame) - 1)
+    if largest < settings.min_segments:
+        raise ValueError(
+            f"only {len(frame)} customers: too few to compare {settings.min_segments} to "
+            f"{settings.max_segments} segments"
+        )
+    grid = [
+        (family, n_segments)
+        for family in settings.families
+        for n_segments in range(settings.min_segments, largest + 1)
+    ]
+    # Candidates are independent: one process per core (joblib limits each
+    # worker's own threads so the cores are not oversubscribed).
+    jobs = Parallel(n_jobs=settings.n_jobs, return_as="generator")(
+        delayed(evaluate_candidate)(frame, family, n_segments, settings)
+        for family, n_segments in grid
+    )
+    rows = []
+    for row in jobs:
+        rows.append(row)
+        if progress:
+            progress(str(row["candidate"]))
+    table, family, n_segments, reason = choose(pd.DataFrame(rows), settings)
+    return Selection(table=table, family=family, n_segments=n_segments, reason=reason)

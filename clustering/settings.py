@@ -1,0 +1,88 @@
+"""Run settings: one frozen dataclass, built once at the CLI boundary.
+
+Every job of the library takes a `Settings`; defaults are the documented
+production values. Paths default to folders beside the warehouse file so a
+test's warehouse in a temporary directory keeps its models and reports there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from clustering.models import FAMILIES
+
+DEFAULT_WAREHOUSE = Path("warehouse/olist.duckdb")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are and how segments are selected, fitted and named."""
+
+    warehouse: Path = DEFAULT_WAREHOUSE
+    # Saved models, exports and the report; None = beside the warehouse file.
+    model_dir: Path | None = None
+    export_dir: Path | None = None
+    report_path: Path | None = None
+    random_state: int = 42
+    families: tuple[str, ...] = FAMILIES
+    min_segments: int = 3
+    max_segments: int = 8
+    # Candidates are compared on a seeded sample of this many customers; the
+    # chosen one is then refitted on everybody.
+    selection_sample: int = 20_000
+    silhouette_sample: int = 5_000
+    bootstrap_rounds: int = 5
+    # A candidate is eligible when its bootstrap ARI minus one standard
+    # deviation reaches this and its smallest segment holds this share.
+    min_stability: float = 0.75
+    min_segment_share: float = 0.01
+    # Silhouettes closer than this are a tie, won by fewer segments.
+    silhouette_tolerance: float = 0.005
+    # A refitted segment keeps its predecessor's id and name when their
+    # members' Jaccard index reaches this.
+    carry_over_jaccard: float = 0.5
+    n_init: int = 4
+    # Processes comparing candidates (this machine has 2 cores).
+    n_jobs: int = 2
+
+    def __post_init__(self) -> None:
+        unknown = [family for family in self.families if family not in FAMILIES]
+        if unknown or not self.families:
+            raise ValueError(
+                f"families must be among {', '.join(FAMILIES)}, got {', '.join(self.families)}"
+            )
+        if not 2 <= self.min_segments <= self.max_segments:
+            raise ValueError(
+                "need 2 <= min_segments <= max_segments, got "
+                f"{self.min_segments} and {self.max_segments}"
+            )
+        if self.bootstrap_rounds < 2:
+            raise ValueError(f"bootstrap_rounds must be at least 2, got {self.bootstrap_rounds}")
+        if not 0 < self.carry_over_jaccard <= 1:
+            raise ValueError(f"carry_over_jaccard must be in (0, 1], got {self.carry_over_jaccard}")
+
+    @classmethod
+    def from_environment(cls, **overrides: object) -> Settings:
+        """Defaults, the warehouse from OLIST_WAREHOUSE, then explicit overrides."""
+        values: dict[str, object] = {}
+        if os.environ.get("OLIST_WAREHOUSE"):
+            values["warehouse"] = Path(os.environ["OLIST_WAREHOUSE"])
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def models_path(self) -> Path:
+        return self.model_dir or self.warehouse.parent / "models"
+
+    @property
+    def exports_path(self) -> Path:
+        return self.export_dir or self.warehouse.parent / "exports"
+
+    @property
+    def report_file(self) -> Path:
+        return self.report_path or self.warehouse.parent / "reports" / "segments.html"

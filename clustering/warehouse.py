@@ -1,0 +1,296 @@
+"""DuckDB access: the one module that opens the warehouse.
+
+Reads open the file read-only; writes happen in one transaction each. Values
+are bound as parameters; identifiers (schemas, tables, columns) come only from
+the fixed lists below, never from user input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from clustering.features import FEATURE_NAMES, schema_fingerprint
+
+FEATURES_SCHEMA = "marts"
+FEATURES_TABLE = "fct_customer_features"
+SEGMENTS_SCHEMA = "segments"
+
+# Columns read besides the model features: identity, context for profiles.
+CONTEXT_COLUMNS: tuple[str, ...] = (
+    "as_of_date",
+    "customer_unique_key",
+    "customer_unique_id",
+    "customer_state",
+    "rfm_group",
+    "is_repeat_buyer",
+)
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse is missing, incomplete or of another shape; says how to fix it."""
+
+
+@contextmanager
+def connect(warehouse: Path, *, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An open connection to the warehouse file, closed on exit."""
+    path = Path(warehouse)
+    if not path.is_file():
+        raise WarehouseError(
+            f"warehouse file {path} not found; run `dbt build` first (or `make run`)"
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        raise WarehouseError(
+            f"cannot open {path}{' read-only' if read_only else ''}: {error}; "
+            "is another process writing it?"
+        ) from error
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of schema.table ({} when it does not exist)."""
+    rows = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class FeatureTable:
+    """The features mart as read for fitting or scoring."""
+
+    frame: pd.DataFrame
+    as_of_date: date
+    fingerprint: str  # of the model feature columns' names and types
+
+    @property
+    def count_customers(self) -> int:
+        return len(self.frame)
+
+
+def read_features(warehouse: Path) -> FeatureTable:
+    """Every person's row of marts.fct_customer_features: context and feature columns.
+
+    Raises WarehouseError naming the missing table or columns and the fix."""
+    wanted = CONTEXT_COLUMNS + FEATURE_NAMES
+    with connect(warehouse) as con:
+        columns = table_columns(con, FEATURES_SCHEMA, FEATURES_TABLE)
+        if not columns:
+            raise WarehouseError(
+                f"table {FEATURES_SCHEMA}.{FEATURES_TABLE} not found in {warehouse}; "
+                "run `dbt build` first"
+            )
+        missing = [name for name in wanted if name not in columns]
+        if missing:
+            raise WarehouseError(
+                f"{FEATURES_SCHEMA}.{FEATURES_TABLE} in {warehouse} lacks column(s) "
+                f"{', '.join(missing)}; the warehouse is older than this package: "
+                "run `dbt build` first"
+            )
+        select_list = ", ".join(wanted)
+        frame = con.execute(
+            f"select {select_list} from {FEATURES_SCHEMA}.{FEATURES_TABLE} "
+            "order by customer_unique_key"
+        ).df()
+    if frame.empty:
+        raise WarehouseError(
+            f"{FEATURES_SCHEMA}.{FEATURES_TABLE} in {warehouse} is empty; check the input "
+            "files and audit.audit_load_summary, then run `dbt build`"
+        )
+    dates = frame["as_of_date"].unique()
+    if len(dates) != 1:
+        raise WarehouseError(
+            f"{FEATURES_SCHEMA}.{FEATURES_TABLE} holds {len(dates)} as-of dates; expected one"
+        )
+    fingerprint = schema_fingerprint({name: columns[name] for name in FEATURE_NAMES})
+    return FeatureTable(
+        frame=frame,
+        as_of_date=pd.Timestamp(dates[0]).date(),
+        fingerprint=fingerprint,
+    )
+
+
+# The segment tables: name -> column DDL. The writer casts every frame to these
+# types, so the tables keep one shape whatever pandas inferred.
+SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "customer_segments": (
+        ("customer_unique_key", "uinteger"),
+        ("customer_unique_id", "varchar"),
+        ("segment_id", "integer"),
+        ("segment_name", "varchar"),
+        ("model_version", "varchar"),
+        ("as_of_date", "date"),
+        ("scored_at", "timestamp"),
+        ("confidence", "double"),
+        ("distance_to_center", "double"),
+        ("top_trait_1", "varchar"),
+        ("top_trait_2", "varchar"),
+        ("top_trait_3", "varchar"),
+    ),
+    "segment_profiles": (
+        ("model_version", "varchar"),
+        ("as_of_date", "date"),
+        ("segment_id", "integer"),
+        ("segment_name", "varchar"),
+        ("count_customers", "bigint"),
+        ("share_customers", "double"),
+        ("total_spend_brl", "double"),
+        ("revenue_share", "double"),
+        ("avg_spend_brl", "double"),
+        ("share_repeat_buyers", "double"),
+        *((f"{stat}_{name}", "double") for name in FEATURE_NAMES for stat in ("mean", "median")),
+        ("description", "varchar"),
+        ("differences", "varchar"),
+        ("marketing_action", "varchar"),
+        ("action_reason", "varchar"),
+        ("dominant_rfm_group", "varchar"),
+    ),
+    "segment_feature_contrasts": (
+        ("model_version", "varchar"),
+        ("segment_id", "integer"),
+        ("feature_name", "varchar"),
+        ("segment_mean", "double"),
+        ("segment_median", "double"),
+        ("population_mean", "double"),
+        ("population_median", "double"),
+        ("standardized_difference", "double"),
+    ),
+    "model_selection": (
+        ("model_version", "varchar"),
+        ("candidate", "varchar"),
+        ("family", "varchar"),
+        ("n_segments", "integer"),
+        ("silhouette", "double"),
+        ("silhouette_without_review", "double"),
+        ("davies_bouldin", "double"),
+        ("calinski_harabasz", "double"),
+        ("bootstrap_ari_mean", "double"),
+        ("bootstrap_ari_std", "double"),
+        ("smallest_segment_share", "double"),
+        ("fit_seconds", "double"),
+        ("is_eligible", "boolean"),
+        ("is_chosen", "boolean"),
+    ),
+    "segment_models": (
+        ("model_version", "varchar"),
+        ("fitted_at", "timestamp"),
+        ("as_of_date", "date"),
+        ("family", "varchar"),
+        ("n_segments", "integer"),
+        ("count_customers", "bigint"),
+        ("feature_fingerprint", "varchar"),
+        ("random_state", "integer"),
+        ("selection_reason", "varchar"),
+        ("previous_model_version", "varchar"),
+    ),
+    "segment_matches": (
+        ("model_version", "varchar"),
+        ("previous_model_version", "varchar"),
+        ("segment_id", "integer"),
+        ("previous_segment_id", "integer"),
+        ("jaccard", "double"),
+        ("is_carried_over", "boolean"),
+    ),
+}
+
+# Tables that keep history (rows of earlier models are kept, this model's replaced).
+HISTORY_TABLES = ("segment_models", "segment_matches")
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in SEGMENT_TABLES[table])
+    con.execute(f"create table if not exists {SEGMENTS_SCHEMA}.{table} ({columns})")
+
+
+def write_segment_tables(
+    warehouse: Path, tables: dict[str, pd.DataFrame], *, model_version: str
+) -> None:
+    """Write the given segment tables in one transaction.
+
+    Current-state tables are replaced; history tables get this model's rows
+    replaced and earlier models' rows kept. Nothing is visible to readers
+    until every table is written."""
+    unknown = sorted(set(tables) - set(SEGMENT_TABLES))
+    if unknown:
+        raise ValueError(f"unknown segment table(s) {', '.join(unknown)}")
+    with connect(warehouse, read_only=False) as con:
+        con.execute("begin transaction")
+        try:
+            con.execute(f"create schema if not exists {SEGMENTS_SCHEMA}")
+            for table, frame in tables.items():
+                columns = SEGMENT_TABLES[table]
+                missing = [name for name, _ in columns if name not in frame.columns]
+                if missing:
+                    raise ValueError(f"{table} frame lacks column(s) {', '.join(missing)}")
+                if table in HISTORY_TABLES:
+                    _create_table(con, table)
+                    con.execute(
+                        f"delete from {SEGMENTS_SCHEMA}.{table} where model_version = ?",
+                        [model_version],
+                    )
+                else:
+                    con.execute(f"drop table if exists {SEGMENTS_SCHEMA}.{table}")
+                    _create_table(con, table)
+                con.register("incoming_rows", frame)
+                select_list = ", ".join(f"cast({name} as {kind})" for name, kind in columns)
+                con.execute(
+                    f"insert into {SEGMENTS_SCHEMA}.{table} select {select_list} from incoming_rows"
+                )
+                con.unregister("incoming_rows")
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+
+def read_segment_table(warehouse: Path, table: str) -> pd.DataFrame:
+    """One segment table as a frame; a clear error when scoring has not run."""
+    if table not in SEGMENT_TABLES:
+        raise ValueError(f"unknown segment table {table!r}")
+    with connect(warehouse) as con:
+        if not table_columns(con, SEGMENTS_SCHEMA, table):
+            raise WarehouseError(
+                f"table {SEGMENTS_SCHEMA}.{table} not found in {warehouse}; "
+                "run `clustering fit` and `clustering score` first"
+            )
+        return con.execute(f"select * from {SEGMENTS_SCHEMA}.{table}").df()
+
+
+def read_sql(warehouse: Path, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+    """A read-only query written in this package (never user SQL)."""
+    with connect(warehouse) as con:
+        return con.execute(sql, params or []).df()
+
+
+def export_tables(warehouse: Path, tables: tuple[str, ...], out_dir: Path) -> list[Path]:
+    """Copy segment tables to Parquet and CSV files for campaign tools."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with connect(warehouse) as con:
+        for table in tables:
+            if table not in SEGMENT_TABLES:
+                raise ValueError(f"unknown segment table {table!r}")
+            for suffix, options in (("parquet", "format parquet"), ("csv", "format csv, header")):
+                path = out_dir / f"{table}.{suffix}"
+                # COPY takes no bound file name; the path is ours, quotes doubled.
+                target = str(path).replace("'", "''")
+                con.execute(
+                    f"copy (select * from {SEGMENTS_SCHEMA}.{table} order by all) "
+                    f"to '{target}' ({options})"
+                )
+                written.append(path)
+    return written
