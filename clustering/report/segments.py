@@ -1,0 +1,365 @@
+"""The segment report for marketing: one offline HTML file.
+
+Reads what `clustering fit` and `clustering score` wrote to the warehouse
+(profiles, contrasts, model selection, assignments) and the saved model (for
+the 2-D projection), and lays it out: sizes and revenue, one card per
+segment, the profile heat map, a projection of a sample, learned segments
+against the rule-based RFM groups, how the model was chosen, and how the
+segments are built and named.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+from sklearn.decomposition import PCA
+
+from clustering.features import FEATURES, REPEAT_WEIGHT, feature
+from clustering.report.page import Card, ReportPage
+from clustering.settings import Settings
+from clustering.store import load_model
+from clustering.warehouse import read_features, read_segment_table, read_sql
+
+PROJECTION_SAMPLE = 3_000
+PALETTE = px.colors.qualitative.D3  # hex colours, readable on white
+
+
+def _colour(segment_id: int) -> str:
+    return PALETTE[(segment_id - 1) % len(PALETTE)]
+
+
+def _cards(profiles: pd.DataFrame) -> list[Card]:
+    cards = []
+    for row in profiles.itertuples(index=False):
+        cards.append(
+            Card(
+                title=row.segment_name,
+                subtitle=f"Segment {row.segment_id}",
+                facts=(
+                    ("Customers", f"{row.count_customers:,} ({row.share_customers:.1%})"),
+                    ("Revenue share", f"{row.revenue_share:.1%}"),
+                    ("Average spend", f"R$ {row.avg_spend_brl:,.0f}"),
+                    ("Repeat buyers", f"{row.share_repeat_buyers:.0%}"),
+                    ("Average review", f"{row.mean_avg_review_score:.1f} / 5"),
+                    ("Late deliveries", f"{row.mean_share_late_deliveries:.0%}"),
+                    ("Most common RFM group", row.dominant_rfm_group.replace("_", " ")),
+                ),
+                paragraphs=(
+                    f"Who they are: {row.description}",
+                    f"How they differ: {row.differences}.",
+                    f"What to do: {row.marketing_action}",
+                    f"Why: {row.action_reason}",
+                ),
+                accent=_colour(int(row.segment_id)),
+            )
+        )
+    return cards
+
+
+def _sizes_figure(profiles: pd.DataFrame) -> go.Figure:
+    labels = [f"{r.segment_id}. {r.segment_name}" for r in profiles.itertuples()]
+    figure = go.Figure(
+        [
+            go.Bar(name="share of customers", y=labels, x=profiles["share_customers"],
+                   orientation="h", marker_color="#9fb3c8"),
+            go.Bar(name="share of revenue", y=labels, x=profiles["revenue_share"],
+                   orientation="h", marker_color="#2f6fb0"),
+        ]
+    )  # fmt: skip
+    figure.update_layout(
+        barmode="group",
+        xaxis_tickformat=".0%",
+        yaxis_autorange="reversed",
+        height=120 + 70 * len(profiles),
+        margin={"l": 20, "r": 20, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": 1.08},
+    )
+    return figure
+
+
+def _heatmap_figure(contrasts: pd.DataFrame, profiles: pd.DataFrame) -> go.Figure:
+    names = dict(zip(profiles["segment_id"], profiles["segment_name"], strict=True))
+    order = [f.name for f in FEATURES]
+    grid = contrasts.pivot(
+        index="segment_id", columns="feature_name", values="standardized_difference"
+    )
+    means = contrasts.pivot(index="segment_id", columns="feature_name", values="segment_mean")
+    grid, means = grid[order], means[order]
+    text = [[f"{value:,.2f}" for value in row] for row in means.to_numpy()]
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid.to_numpy(),
+            x=[feature(name).label for name in order],
+            y=[f"{sid}. {names[sid]}" for sid in grid.index],
+            text=text,
+            texttemplate="%{text}",
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-2,
+            zmax=2,
+            colorbar={"title": "spreads from<br>average"},
+            hovertemplate="%{y}<br>%{x}: segment mean %{text}<br>"
+            "%{z:.2f} spreads from the average customer<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=160 + 60 * len(grid),
+        margin={"l": 20, "r": 20, "t": 20, "b": 120},
+        yaxis_autorange="reversed",
+    )
+    return figure
+
+
+def _projection_figure(settings: Settings, assignments: pd.DataFrame) -> go.Figure:
+    saved = load_model(settings.models_path)
+    frame = read_features(settings.warehouse).frame
+    sample = frame.sample(
+        n=min(PROJECTION_SAMPLE, len(frame)), random_state=settings.random_state
+    ).sort_values("customer_unique_key")
+    scaled = saved.pipeline.named_steps["features"].transform(sample)
+    points = PCA(n_components=2, random_state=settings.random_state).fit_transform(scaled)
+    joined = sample[["customer_unique_key"]].merge(
+        assignments[["customer_unique_key", "segment_id", "segment_name"]],
+        on="customer_unique_key",
+        how="left",
+    )
+    figure = go.Figure()
+    for segment_id, members in joined.groupby("segment_id", sort=True):
+        mask = (joined["segment_id"] == segment_id).to_numpy()
+        figure.add_trace(
+            go.Scattergl(
+                x=points[mask, 0],
+                y=points[mask, 1],
+                mode="markers",
+                name=f"{segment_id}. {members['segment_name'].iloc[0]}",
+                marker={"size": 5, "opacity": 0.6, "color": _colour(int(segment_id))},
+            )
+        )
+    figure.update_layout(
+        height=520,
+        xaxis_title="first principal component",
+        yaxis_title="second principal component",
+        margin={"l": 20, "r": 20, "t": 20, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return figure
+
+
+def _rfm_crosstab(settings: Settings) -> pd.DataFrame:
+    return read_sql(
+        settings.warehouse,
+        "select segments.segment_id, segments.segment_name, features.rfm_group, "
+        "count(*) as count_customers "
+        "from segments.customer_segments as segments "
+        "inner join marts.fct_customer_features as features "
+        "on segments.customer_unique_key = features.customer_unique_key "
+        "group by all order by all",
+    )
+
+
+def _crosstab_figure(crosstab: pd.DataFrame) -> go.Figure:
+    table = crosstab.pivot_table(
+        index=["segment_id", "segment_name"],
+        columns="rfm_group",
+        values="count_customers",
+        fill_value=0,
+    )
+    shares = table.div(table.sum(axis=1), axis=0)
+    figure = go.Figure(
+        go.Heatmap(
+            z=shares.to_numpy(),
+            x=[str(group).replace("_", " ") for group in shares.columns],
+            y=[f"{sid}. {name}" for sid, name in shares.index],
+            text=table.to_numpy(),
+            texttemplate="%{z:.0%}",
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            hovertemplate="%{y}<br>%{x}: %{text:,} customers (%{z:.1%} of the segment)"
+            "<extra></extra>",
+            colorbar={"title": "share of<br>segment"},
+        )
+    )
+    figure.update_layout(
+        height=160 + 60 * len(shares),
+        margin={"l": 20, "r": 20, "t": 20, "b": 80},
+        yaxis_autorange="reversed",
+    )
+    return figure
+
+
+def _selection_figure(selection: pd.DataFrame) -> go.Figure:
+    figure = go.Figure()
+    for family, rows in selection.groupby("family", sort=True):
+        rows = rows.sort_values("n_segments")
+        figure.add_trace(
+            go.Scatter(
+                x=rows["n_segments"],
+                y=rows["silhouette"],
+                mode="lines+markers",
+                name=f"{family}: silhouette",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(x=rows["n_segments"], y=rows["bootstrap_ari_mean"],
+                       error_y={"type": "data", "array": rows["bootstrap_ari_std"]},
+                       mode="lines+markers", line={"dash": "dot"},
+                       name=f"{family}: bootstrap ARI")
+        )  # fmt: skip
+    chosen = selection[selection["is_chosen"]].iloc[0]
+    figure.add_vline(x=int(chosen["n_segments"]), line_dash="dash", line_color="#888")
+    figure.update_layout(
+        height=420,
+        xaxis_title="number of segments",
+        yaxis_title="score",
+        margin={"l": 20, "r": 20, "t": 20, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return figure
+
+
+def _features_table() -> pd.DataFrame:
+    scaling = {
+        "robust": "minus median, divided by interquartile range",
+        "weight": f"times {REPEAT_WEIGHT:g} (no spread to divide by)",
+    }
+    return pd.DataFrame(
+        [
+            {
+                "feature": spec.label,
+                "column": spec.name,
+                "transform": {"identity": "none", "log1p": "log(1 + x)", "log2": "log2(x)"}[
+                    spec.transform
+                ],
+                "scaling": scaling[spec.scaling],
+                "when missing": spec.missing,
+            }
+            for spec in FEATURES
+        ]
+    )
+
+
+def render_report(settings: Settings) -> Path:
+    """Write the segment report to settings.report_file and return its path."""
+    profiles = read_segment_table(settings.warehouse, "segment_profiles").sort_values("segment_id")
+    contrasts = read_segment_table(settings.warehouse, "segment_feature_contrasts")
+    selection = read_segment_table(settings.warehouse, "model_selection")
+    models = read_segment_table(settings.warehouse, "segment_models")
+    assignments = read_sql(
+        settings.warehouse,
+        "select customer_unique_key, segment_id, segment_name from segments.customer_segments",
+    )
+    version = str(profiles["model_version"].iloc[0])
+    model_row = models[models["model_version"] == version].iloc[0]
+    as_of = pd.Timestamp(profiles["as_of_date"].iloc[0]).date()
+    total = int(profiles["count_customers"].sum())
+
+    page = ReportPage(
+        "Customer segments",
+        f"{total:,} customers as of {as_of:%d %B %Y} - model {version}",
+    )
+    page.add_heading("Segments at a glance")
+    page.add_paragraph(
+        f"{len(profiles)} segments learned from the customers' behaviour "
+        f"({model_row['family'].replace('_', ' ')}). Bars compare each segment's share of "
+        "customers with its share of revenue."
+    )
+    page.add_figure(_sizes_figure(profiles), "Share of customers and of revenue per segment.")
+
+    page.add_heading("What each segment is and what to do")
+    page.add_cards(_cards(profiles))
+
+    page.add_heading("How the segments differ from the average customer")
+    page.add_paragraph(
+        "Colour: how far the segment's average lies from the average customer, in typical "
+        "spreads (interquartile ranges after log-scaling); red is below, blue above. The "
+        "number in each cell is the segment's average in the feature's own unit."
+    )
+    page.add_figure(_heatmap_figure(contrasts, profiles), "Profile heat map.")
+
+    page.add_heading("A map of customers")
+    page.add_paragraph(
+        f"A seeded sample of {min(PROJECTION_SAMPLE, total):,} customers projected on the "
+        "two directions of largest variation of the model's scaled features (PCA). Overlap "
+        "here does not mean the segments overlap in all nine dimensions."
+    )
+    page.add_figure(_projection_figure(settings, assignments), "2-D projection of a sample.")
+
+    page.add_heading("Learned segments and the RFM groups")
+    page.add_paragraph(
+        "The warehouse also assigns every customer a rule-based RFM group (recency, "
+        "frequency and monetary scores, seed rfm_segment_rules). Each row shows how a "
+        "learned segment spreads over those groups: the two views answer different "
+        "questions (lifecycle stage versus experience and value) and can be combined in a "
+        "campaign."
+    )
+    crosstab = _rfm_crosstab(settings)
+    page.add_figure(_crosstab_figure(crosstab), "Share of each segment in each RFM group.")
+
+    page.add_heading("How the model was chosen")
+    page.add_paragraph(f"Chosen: {model_row['selection_reason']}.")
+    page.add_figure(
+        _selection_figure(selection),
+        "Silhouette (separation) and bootstrap ARI (stability, with one standard deviation) "
+        "per number of segments.",
+    )
+    shown = selection[
+        [
+            "candidate", "family", "n_segments", "silhouette", "silhouette_without_review",
+            "davies_bouldin", "calinski_harabasz", "bootstrap_ari_mean", "bootstrap_ari_std",
+            "smallest_segment_share", "fit_seconds", "is_eligible", "is_chosen",
+        ]
+    ].sort_values(["family", "n_segments"])  # fmt: skip
+    page.add_table(
+        shown,
+        "Every candidate; the chosen one is highlighted.",
+        float_format="{:,.3f}",
+        formats={"calinski_harabasz": "{:,.0f}", "smallest_segment_share": "{:.1%}"},
+        highlight="is_chosen",
+    )
+    page.add_note(
+        "Silhouette is measured on a seeded sample and again without the review score, "
+        "because review scores are known to dominate Olist clusterings: compare the two "
+        "columns to see how much of the separation the reviews carry."
+    )
+
+    page.add_heading("How the segments are built")
+    page.add_paragraph(
+        "97 % of customers have a single order, so order count cannot separate most of them. "
+        "The model uses it as one axis of its own (log2 of the order count, weighted so the "
+        "repeat buyers can form a segment) and describes everybody by value, satisfaction, "
+        "delivery experience, distance, freight and instalments."
+    )
+    page.add_table(_features_table(), "Model features.")
+    page.add_paragraph(
+        "Names are made from each segment's numbers by fixed rules (clustering/naming.py): "
+        "recency and value words, 'repeat' or 'one-time buyers', then up to two qualifiers "
+        "such as 'unhappy' or 'freight-heavy'. When the model is refitted, new segments are "
+        "matched to the previous ones by their members (Hungarian matching on the Jaccard "
+        "index) and keep id and name when the overlap is high enough."
+    )
+    matches = read_sql(
+        settings.warehouse,
+        "select segment_id, previous_segment_id, jaccard, is_carried_over "
+        "from segments.segment_matches where model_version = ? order by segment_id",
+        [version],
+    ) if _has_matches(settings) else pd.DataFrame()  # fmt: skip
+    if not matches.empty:
+        page.add_table(
+            matches,
+            f"Matches with the previous model {model_row['previous_model_version']}.",
+        )
+    return page.write(settings.report_file)
+
+
+def _has_matches(settings: Settings) -> bool:
+    tables = read_sql(
+        settings.warehouse,
+        "select count(*) as n from information_schema.tables "
+        "where table_schema = 'segments' and table_name = 'segment_matches'",
+    )
+    return bool(np.asarray(tables["n"])[0])
