@@ -7,14 +7,25 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from clustering.jobs import fit_segments, score_segments
+from clustering.report.segments import render_report
+from clustering.settings import Settings
+from clustering.store import ModelError
+from clustering.warehouse import WarehouseError
+
+# What the library raises for a user's mistake or an unready warehouse; any
+# other exception is a bug and keeps its traceback.
+LIBRARY_ERRORS = (WarehouseError, ModelError, ValueError, OSError)
+
 app = typer.Typer(
     name="clustering",
-    help="Customer segments for the Olist warehouse: synthetic data and (later) segment jobs.",
+    help="Customer segments for the Olist warehouse: fit, score, report; generate data.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -62,6 +73,121 @@ def generate(
         manifest.write_text(summary.to_json(), encoding="utf-8")
     rows = ", ".join(f"{name} {count:,}" for name, count in summary.rows.items())
     typer.echo(f"wrote {out} (scale {scale}, seed {seed}, faults {faults}): {rows}")
+
+
+WAREHOUSE_HELP = (
+    "The DuckDB warehouse built by `dbt build` "
+    "(default: $OLIST_WAREHOUSE, else warehouse/olist.duckdb)."
+)
+MODEL_DIR_HELP = "Folder of saved models (default: models/ beside the warehouse)."
+SEED_MODEL_HELP = "Random seed of every fit; the same data and seed give the same model."
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_environment(**overrides)
+    except ValueError as error:
+        _fail(str(error))
+        raise  # unreachable: _fail exits
+
+
+@app.command()
+def fit(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    seed: Annotated[int | None, typer.Option(help=SEED_MODEL_HELP)] = None,
+    min_segments: Annotated[int | None, typer.Option(help="Fewest segments compared.")] = None,
+    max_segments: Annotated[int | None, typer.Option(help="Most segments compared.")] = None,
+    bootstrap_rounds: Annotated[
+        int | None, typer.Option(help="Refits on resamples per candidate (stability).")
+    ] = None,
+    family: Annotated[
+        str | None,
+        typer.Option(help="With --segments: refit this family (kmeans, gaussian_mixture)."),
+    ] = None,
+    segments: Annotated[
+        int | None,
+        typer.Option(help="With --family: refit this many segments, skipping the comparison."),
+    ] = None,
+) -> None:
+    """Compare candidate segmentations, fit the chosen one on every customer and save it.
+
+    Segments that match the previous saved model keep their ids and names."""
+    settings = _settings(
+        warehouse=warehouse,
+        model_dir=model_dir,
+        random_state=seed,
+        min_segments=min_segments,
+        max_segments=max_segments,
+        bootstrap_rounds=bootstrap_rounds,
+        family=family,
+        n_segments=segments,
+    )
+    count = len(settings.families) * (settings.max_segments - settings.min_segments + 1)
+    if settings.family is not None:
+        count = 1
+    with typer.progressbar(length=count, label="comparing candidates", file=sys.stderr) as bar:
+        try:
+            outcome = fit_segments(settings, progress=lambda _name: bar.update(1))
+        except LIBRARY_ERRORS as error:
+            _fail(str(error))
+    typer.echo(f"model {outcome.model_version} saved in {settings.models_path}")
+    typer.echo(f"chose {outcome.reason}")
+    for segment_id, name in sorted(outcome.segment_names.items()):
+        typer.echo(f"  segment {segment_id}: {name} ({outcome.sizes[segment_id]:,} customers)")
+    if outcome.matches is not None:
+        carried = sum(match.is_carried_over for match in outcome.matches)
+        typer.echo(
+            f"matched to {outcome.previous_model_version}: {carried} of "
+            f"{len(outcome.matches)} segments kept their id and name (Jaccard "
+            + ", ".join(f"{match.jaccard:.2f}" for match in outcome.matches)
+            + ")"
+        )
+
+
+@app.command()
+def score(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    export_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for Parquet and CSV exports (default: exports/ beside the warehouse)."
+        ),
+    ] = None,
+) -> None:
+    """Assign every customer to a segment of the saved model (no refit) and publish the tables."""
+    settings = _settings(warehouse=warehouse, model_dir=model_dir, export_dir=export_dir)
+    try:
+        outcome = score_segments(settings)
+    except LIBRARY_ERRORS as error:
+        _fail(str(error))
+    typer.echo(
+        f"scored {outcome.count_customers:,} customers as of {outcome.as_of_date} with model "
+        f"{outcome.model_version} in {outcome.seconds:.1f} s: segments.customer_segments, "
+        "segments.segment_profiles, segments.segment_feature_contrasts"
+    )
+    typer.echo(f"exports in {settings.exports_path}")
+
+
+@app.command()
+def report(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="HTML file to write (default: reports/segments.html beside the warehouse)."
+        ),
+    ] = None,
+) -> None:
+    """Write the offline HTML segment report for marketing."""
+    settings = _settings(warehouse=warehouse, model_dir=model_dir, report_path=out)
+    try:
+        path = render_report(settings)
+    except LIBRARY_ERRORS as error:
+        _fail(str(error))
+    typer.echo(f"report written to {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,8 +14,10 @@ sample of customers and measured four ways:
   in a campaign.
 
 The rule (documented in the report and README): a candidate is eligible when
-its bootstrap ARI minus one standard deviation reaches `min_stability` and its
-smallest segment holds at least `min_segment_share` of customers. Among the
+its bootstrap ARI minus one standard deviation reaches `min_stability`, its
+smallest segment holds at least `min_segment_share` of customers (smaller
+groups are too small to run a campaign on) and its largest at most
+`max_segment_share` (a segment holding most customers does not segment them). Among the
 eligible, the highest silhouette wins; silhouettes within
 `silhouette_tolerance` of the best are a tie, won by fewer segments (simpler
 to run as campaigns). If no candidate is eligible the most stable one is
@@ -125,6 +127,7 @@ def evaluate_candidate(
         "bootstrap_ari_mean": ari_mean,
         "bootstrap_ari_std": ari_std,
         "smallest_segment_share": float(counts.min() / counts.sum()),
+        "largest_segment_share": float(counts.max() / counts.sum()),
         "fit_seconds": fit_seconds,
     }
 
@@ -138,6 +141,7 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
     table["is_eligible"] = (
         (table["bootstrap_ari_mean"] - table["bootstrap_ari_std"] >= settings.min_stability)
         & (table["smallest_segment_share"] >= settings.min_segment_share)
+        & (table["largest_segment_share"] <= settings.max_segment_share)
         & table["silhouette"].notna()
     )
     eligible = table[table["is_eligible"]]
@@ -148,9 +152,10 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
         chosen = ranked.index[0]
         row = table.loc[chosen]
         reason = (
-            f"no candidate met the stability rule (bootstrap ARI - 1 sd >= "
-            f"{settings.min_stability:.2f} and smallest segment >= "
-            f"{settings.min_segment_share:.0%}); {row['candidate']} is the most stable "
+            f"no candidate met the rule (bootstrap ARI - 1 sd >= "
+            f"{settings.min_stability:.2f}, smallest segment >= "
+            f"{settings.min_segment_share:.0%}, largest <= {settings.max_segment_share:.0%}); "
+            f"{row['candidate']} is the most stable "
             f"(ARI {row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}): "
             "treat its segments with caution"
         )
@@ -167,8 +172,10 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
             f"{len(eligible)} of {len(table)} candidates that are stable under resampling "
             f"(bootstrap ARI - 1 sd >= {settings.min_stability:.2f}; this one "
             f"{row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}) and whose "
-            f"smallest segment holds >= {settings.min_segment_share:.0%} of customers "
-            f"(this one {row['smallest_segment_share']:.1%}); Davies-Bouldin "
+            f"segments each hold {settings.min_segment_share:.0%} to "
+            f"{settings.max_segment_share:.0%} of customers (this one "
+            f"{row['smallest_segment_share']:.1%} to {row['largest_segment_share']:.1%}); "
+            "Davies-Bouldin "
             f"{row['davies_bouldin']:.2f}, Calinski-Harabasz {row['calinski_harabasz']:.0f}"
         )
         if len(tied) > 1:
@@ -183,9 +190,24 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
 def select_model(
     frame: pd.DataFrame, settings: Settings, progress: Progress | None = None
 ) -> Selection:
-    """Measure every candidate on a seeded sample of `frame` and choose one."""
+    """Measure every candidate on a seeded sample of `frame` and choose one.
+
+    With settings.family and settings.n_segments both set, only that candidate
+    is measured and it is chosen (a refit that keeps the structure)."""
     if len(frame) > settings.selection_sample:
         frame = frame.sample(n=settings.selection_sample, random_state=settings.random_state)
+    if settings.family is not None and settings.n_segments is not None:
+        row = evaluate_candidate(frame, settings.family, settings.n_segments, settings)
+        if progress:
+            progress(str(row["candidate"]))
+        table, family, n_segments, _ = choose(pd.DataFrame([row]), settings)
+        table["is_chosen"] = True
+        reason = (
+            f"{row['candidate']}: fixed by the operator (family and number of segments "
+            f"given), not selected; silhouette {row['silhouette']:.3f}, bootstrap ARI "
+            f"{row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}"
+        )
+        return Selection(table=table, family=family, n_segments=n_segments, reason=reason)
     largest = min(settings.max_segments, len(frame) - 1)
     if largest < settings.min_segments:
         raise ValueError(

@@ -27,6 +27,10 @@ class Settings:
     report_path: Path | None = None
     random_state: int = 42
     families: tuple[str, ...] = FAMILIES
+    # Both set: skip the comparison and refit this structure (keeps segments
+    # comparable across refits, e.g. for scheduled retraining).
+    family: str | None = None
+    n_segments: int | None = None
     min_segments: int = 3
     max_segments: int = 8
     # Candidates are compared on a seeded sample of this many customers; the
@@ -35,9 +39,11 @@ class Settings:
     silhouette_sample: int = 5_000
     bootstrap_rounds: int = 5
     # A candidate is eligible when its bootstrap ARI minus one standard
-    # deviation reaches this and its smallest segment holds this share.
+    # deviation reaches min_stability and every segment holds between
+    # min_segment_share and max_segment_share of the customers.
     min_stability: float = 0.75
     min_segment_share: float = 0.01
+    max_segment_share: float = 0.5
     # Silhouettes closer than this are a tie, won by fewer segments.
     silhouette_tolerance: float = 0.005
     # A refitted segment keeps its predecessor's id and name when their
@@ -53,6 +59,12 @@ class Settings:
             raise ValueError(
                 f"families must be among {', '.join(FAMILIES)}, got {', '.join(self.families)}"
             )
+        if (self.family is None) != (self.n_segments is None):
+            raise ValueError("give both family and n_segments to fix the structure, or neither")
+        if self.family is not None and self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family}")
+        if self.n_segments is not None and self.n_segments < 2:
+            raise ValueError(f"n_segments must be at least 2, got {self.n_segments}")
         if not 2 <= self.min_segments <= self.max_segments:
             raise ValueError(
                 "need 2 <= min_segments <= max_segments, got "

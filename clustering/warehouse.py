@@ -180,6 +180,7 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("bootstrap_ari_mean", "double"),
         ("bootstrap_ari_std", "double"),
         ("smallest_segment_share", "double"),
+        ("largest_segment_share", "double"),
         ("fit_seconds", "double"),
         ("is_eligible", "boolean"),
         ("is_chosen", "boolean"),

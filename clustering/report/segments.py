@@ -311,14 +311,19 @@ def render_report(settings: Settings) -> Path:
         [
             "candidate", "family", "n_segments", "silhouette", "silhouette_without_review",
             "davies_bouldin", "calinski_harabasz", "bootstrap_ari_mean", "bootstrap_ari_std",
-            "smallest_segment_share", "fit_seconds", "is_eligible", "is_chosen",
+            "smallest_segment_share", "largest_segment_share", "fit_seconds", "is_eligible",
+            "is_chosen",
         ]
     ].sort_values(["family", "n_segments"])  # fmt: skip
     page.add_table(
         shown,
         "Every candidate; the chosen one is highlighted.",
         float_format="{:,.3f}",
-        formats={"calinski_harabasz": "{:,.0f}", "smallest_segment_share": "{:.1%}"},
+        formats={
+            "calinski_harabasz": "{:,.0f}",
+            "smallest_segment_share": "{:.1%}",
+            "largest_segment_share": "{:.1%}",
+        },
         highlight="is_chosen",
     )
     page.add_note(
