@@ -36,6 +36,7 @@ from clustering.selection import select_model
 from clustering.settings import Settings
 from clustering.store import ModelError, SavedModel, library_versions, load_model, save_model
 from clustering.warehouse import (
+    SEGMENT_TABLES,
     FeatureTable,
     export_tables,
     read_features,
@@ -130,7 +131,8 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
     version = _model_version(table, selection.family, selection.n_segments, model.cluster_centers_)
 
     previous = _previous_model(settings, table)
-    if previous is not None and previous.version == version:
+    reproduced = previous is not None and previous.version == version
+    if reproduced:
         # The refit reproduced the current model: keep its ids, names and lineage.
         ids = previous.segment_ids
         matches = None
@@ -203,7 +205,10 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
             ]
         ),
     }
-    if matches is not None:
+    # Written (empty without a previous model) unless the current model was
+    # reproduced: a version refitted from scratch must not keep matches from
+    # an earlier lineage, a reproduced one keeps its own.
+    if not reproduced:
         tables["segment_matches"] = pd.DataFrame(
             [
                 {
@@ -214,8 +219,9 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
                     "jaccard": m.jaccard,
                     "is_carried_over": m.is_carried_over,
                 }
-                for m in matches
-            ]
+                for m in matches or []
+            ],
+            columns=[name for name, _ in SEGMENT_TABLES["segment_matches"]],
         )
     write_segment_tables(settings.warehouse, tables, model_version=version)
     return FitOutcome(

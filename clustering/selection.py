@@ -20,8 +20,8 @@ groups are too small to run a campaign on) and its largest at most
 `max_segment_share` (a segment holding most customers does not segment them). Among the
 eligible, the highest silhouette wins; silhouettes within
 `silhouette_tolerance` of the best are a tie, won by fewer segments (simpler
-to run as campaigns). If no candidate is eligible the most stable one is
-chosen and the reason says so.
+to run as campaigns). If no candidate is eligible, the most stable one among
+those with usable segment sizes is chosen and the reason says so.
 """
 
 from __future__ import annotations
@@ -146,16 +146,22 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
     )
     eligible = table[table["is_eligible"]]
     if eligible.empty:
-        ranked = table.sort_values(
+        # Prefer candidates whose segment sizes are usable, then stability.
+        sized = (table["smallest_segment_share"] >= settings.min_segment_share) & (
+            table["largest_segment_share"] <= settings.max_segment_share
+        )
+        pool = table[sized] if sized.any() else table
+        ranked = pool.sort_values(
             ["bootstrap_ari_mean", "n_segments"], ascending=[False, True], kind="stable"
         )
         chosen = ranked.index[0]
         row = table.loc[chosen]
+        among = "candidate with usable segment sizes" if sized.any() else "candidate"
         reason = (
             f"no candidate met the rule (bootstrap ARI - 1 sd >= "
             f"{settings.min_stability:.2f}, smallest segment >= "
             f"{settings.min_segment_share:.0%}, largest <= {settings.max_segment_share:.0%}); "
-            f"{row['candidate']} is the most stable "
+            f"{row['candidate']} is the most stable {among} "
             f"(ARI {row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}): "
             "treat its segments with caution"
         )
