@@ -1,0 +1,96 @@
+"""Helpers shared by the segmentation library's unit tests: small synthetic
+customer frames and hand-made segment profiles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clustering.features import FEATURE_NAMES
+from clustering.profiles import SegmentProfile
+from clustering.warehouse import CONTEXT_COLUMNS
+
+# Four customer groups that differ strongly in spend, review score and
+# distance; every other feature is the same for everybody, so it carries no
+# spread and only these three axes separate the groups.
+GROUP_LEVELS: tuple[dict[str, float], ...] = (
+    {"total_spend_brl": 20.0, "avg_review_score": 1.0, "avg_distance_km": 5.0},
+    {"total_spend_brl": 150.0, "avg_review_score": 5.0, "avg_distance_km": 40.0},
+    {"total_spend_brl": 1_000.0, "avg_review_score": 1.5, "avg_distance_km": 2_000.0},
+    {"total_spend_brl": 8_000.0, "avg_review_score": 4.5, "avg_distance_km": 300.0},
+)
+CONSTANT_FEATURES: dict[str, float] = {
+    "days_since_last_order": 200.0,
+    "count_orders": 1.0,
+    "share_late_deliveries": 0.0,
+    "avg_days_to_deliver": 10.0,
+    "freight_share": 0.15,
+    "avg_installments": 2.0,
+}
+
+
+def grouped_customers(per_group: int = 50, seed: int = 0) -> pd.DataFrame:
+    """A mart-shaped frame (context and feature columns) of len(GROUP_LEVELS)
+    well-separated groups; column `group` holds each row's true group."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for group, levels in enumerate(GROUP_LEVELS):
+        part = pd.DataFrame({name: np.full(per_group, value) for name, value in levels.items()})
+        # Multiplicative noise of a few percent: small against the gaps
+        # between groups on the log and robust scales.
+        for name in levels:
+            part[name] *= rng.uniform(0.95, 1.05, per_group)
+        part["avg_review_score"] = part["avg_review_score"].clip(1.0, 5.0)
+        for name, value in CONSTANT_FEATURES.items():
+            part[name] = value
+        part["group"] = group
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    count = len(frame)
+    frame["as_of_date"] = pd.Timestamp("2018-09-01")
+    frame["customer_unique_key"] = np.arange(1, count + 1, dtype=np.uint32)
+    frame["customer_unique_id"] = [f"person-{key:04d}" for key in range(1, count + 1)]
+    frame["customer_state"] = np.where(frame["group"] % 2 == 0, "SP", "RJ")
+    frame["rfm_group"] = "one_time_recent"
+    frame["is_repeat_buyer"] = frame["count_orders"] > 1
+    return frame[[*CONTEXT_COLUMNS, *FEATURE_NAMES, "group"]]
+
+
+def make_profile(
+    segment_id: int = 1,
+    *,
+    share_repeat_buyers: float = 0.0,
+    differences: dict[str, float] | None = None,
+    means: dict[str, float] | None = None,
+    medians: dict[str, float] | None = None,
+    count_customers: int = 1_000,
+    share_customers: float = 0.25,
+    revenue_share: float = 0.25,
+    avg_spend_brl: float = 150.0,
+    dominant_rfm_group: str = "one_time_recent",
+) -> SegmentProfile:
+    """A profile of an average segment (every difference 0), with overrides."""
+    base_means = {
+        "days_since_last_order": 250.0,
+        "count_orders": 1.0,
+        "total_spend_brl": 150.0,
+        "avg_review_score": 4.1,
+        "share_late_deliveries": 0.08,
+        "avg_days_to_deliver": 12.0,
+        "avg_distance_km": 600.0,
+        "freight_share": 0.18,
+        "avg_installments": 2.9,
+    }
+    return SegmentProfile(
+        segment_id=segment_id,
+        count_customers=count_customers,
+        share_customers=share_customers,
+        total_spend_brl=avg_spend_brl * count_customers,
+        revenue_share=revenue_share,
+        avg_spend_brl=avg_spend_brl,
+        share_repeat_buyers=share_repeat_buyers,
+        means={**base_means, **(means or {})},
+        medians={**base_means, **(medians or {})},
+        differences={**dict.fromkeys(FEATURE_NAMES, 0.0), **(differences or {})},
+        dominant_rfm_group=dominant_rfm_group,
+    )
