@@ -1,0 +1,363 @@
+"""DuckDB access on small warehouse files made with plain SQL: reading the
+features mart, errors that name the fix, one-transaction writes, history
+tables and exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from clustering.features import FEATURE_NAMES, schema_fingerprint
+from clustering.warehouse import (
+    CONTEXT_COLUMNS,
+    SEGMENT_TABLES,
+    WarehouseError,
+    connect,
+    export_tables,
+    read_features,
+    read_segment_table,
+    write_segment_tables,
+)
+
+# The contracted types of marts.fct_customer_features (models/marts).
+MART_COLUMNS: dict[str, str] = {
+    "as_of_date": "date",
+    "customer_unique_key": "uinteger",
+    "customer_unique_id": "varchar",
+    "customer_state": "varchar",
+    "customer_region": "varchar",
+    "days_since_last_order": "integer",
+    "count_orders": "integer",
+    "total_spend_brl": "decimal(18,2)",
+    "rfm_group": "varchar",
+    "is_repeat_buyer": "boolean",
+    "freight_share": "double",
+    "avg_days_to_deliver": "double",
+    "share_late_deliveries": "double",
+    "avg_review_score": "double",
+    "avg_distance_km": "double",
+    "avg_installments": "double",
+}
+MART_ROWS = [
+    # key, id, state, days, orders, spend, group, repeat, freight, deliver, late, review, km
+    (3, "c", "RJ", 40, 2, 250.10, "loyal", True, 0.1, 8.0, 0.5, None, 12.5),
+    (1, "a", "SP", 300, 1, 89.90, "at_risk", False, 0.2, 12.0, 0.0, 5.0, 480.0),
+    (2, "b", "MG", 12, 1, 1250.00, "new", False, 0.05, 20.0, 1.0, 1.0, None),
+]
+
+
+def make_features_warehouse(
+    path: Path, *, types: dict[str, str] | None = None, drop: tuple[str, ...] = ()
+) -> Path:
+    """A warehouse file holding only marts.fct_customer_features."""
+    columns = {**MART_COLUMNS, **(types or {})}
+    for name in drop:
+        del columns[name]
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_customer_features ("
+            + ", ".join(f"{name} {kind}" for name, kind in columns.items())
+            + ")"
+        )
+        for key, uid, state, days, orders, spend, group, repeat, *rest in MART_ROWS:
+            freight, deliver, late, review, km = rest
+            values = {
+                "as_of_date": date(2018, 9, 1),
+                "customer_unique_key": key,
+                "customer_unique_id": uid,
+                "customer_state": state,
+                "customer_region": "Southeast",
+                "days_since_last_order": days,
+                "count_orders": orders,
+                "total_spend_brl": spend,
+                "rfm_group": group,
+                "is_repeat_buyer": repeat,
+                "freight_share": freight,
+                "avg_days_to_deliver": deliver,
+                "share_late_deliveries": late,
+                "avg_review_score": review,
+                "avg_distance_km": km,
+                "avg_installments": 2.0,
+            }
+            names = list(columns)
+            con.execute(
+                f"insert into marts.fct_customer_features ({', '.join(names)}) "
+                f"values ({', '.join('?' for _ in names)})",
+                [values[name] for name in names],
+            )
+    return path
+
+
+def test_read_features_reads_context_and_features_ordered_by_key(tmp_path: Path) -> None:
+    table = read_features(make_features_warehouse(tmp_path / "w.duckdb"))
+    assert list(table.frame.columns) == [*CONTEXT_COLUMNS, *FEATURE_NAMES]
+    assert table.frame["customer_unique_key"].tolist() == [1, 2, 3]
+    assert table.frame["customer_unique_id"].tolist() == ["a", "b", "c"]
+    assert table.frame["total_spend_brl"].astype(float).tolist() == [89.90, 1250.00, 250.10]
+    assert table.frame["avg_review_score"].isna().tolist() == [False, False, True]
+    assert table.as_of_date == date(2018, 9, 1)
+    assert table.count_customers == 3
+    # DuckDB reports types in upper case, e.g. DECIMAL(18,2).
+    expected = {name: MART_COLUMNS[name].upper() for name in FEATURE_NAMES}
+    assert table.fingerprint == schema_fingerprint(expected)
+
+
+def test_a_changed_feature_type_changes_the_fingerprint(tmp_path: Path) -> None:
+    same = read_features(make_features_warehouse(tmp_path / "a.duckdb"))
+    changed = read_features(
+        make_features_warehouse(tmp_path / "b.duckdb", types={"count_orders": "bigint"})
+    )
+    context = read_features(
+        make_features_warehouse(tmp_path / "c.duckdb", types={"customer_state": "varchar(2)"})
+    )
+    assert changed.fingerprint != same.fingerprint
+    # Only the model features count: a context column's type does not.
+    assert context.fingerprint == same.fingerprint
+
+
+def test_a_missing_warehouse_file_names_the_file_and_dbt_build(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.duckdb"
+    with pytest.raises(WarehouseError) as error:
+        read_features(missing)
+    assert str(missing) in str(error.value)
+    assert "run `dbt build` first" in str(error.value)
+    assert not missing.exists()  # reading never creates the file
+
+
+def test_a_missing_table_names_the_table_and_dbt_build(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.fct_orders (order_key integer)")
+    with pytest.raises(WarehouseError) as error:
+        read_features(path)
+    assert str(error.value) == (
+        f"table marts.fct_customer_features not found in {path}; run `dbt build` first"
+    )
+
+
+def test_a_missing_column_names_the_table_the_column_and_dbt_build(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb", drop=("avg_distance_km", "rfm_group"))
+    with pytest.raises(WarehouseError) as error:
+        read_features(path)
+    message = str(error.value)
+    assert message.startswith(f"marts.fct_customer_features in {path} lacks column(s) ")
+    assert "rfm_group, avg_distance_km" in message
+    assert message.endswith("run `dbt build` first")
+
+
+def test_an_empty_mart_or_several_as_of_dates_are_refused(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "update marts.fct_customer_features set as_of_date = date '2018-10-01' "
+            "where customer_unique_key = 1"
+        )
+    with pytest.raises(WarehouseError, match="holds 2 as-of dates; expected one"):
+        read_features(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("delete from marts.fct_customer_features")
+    with pytest.raises(WarehouseError, match="is empty"):
+        read_features(path)
+
+
+def test_reading_connections_are_read_only(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    with connect(path) as con, pytest.raises(duckdb.Error, match="read-only"):
+        con.execute("create table marts.scratch (i integer)")
+
+
+def segment_frame(table: str, rows: int, model_version: str, start: int = 0) -> pd.DataFrame:
+    """`rows` rows of one segment table, with values made from the row number."""
+    values: dict[str, list[object]] = {}
+    for name, kind in SEGMENT_TABLES[table]:
+        numbers = range(start, start + rows)
+        if kind in {"uinteger", "integer", "bigint"}:
+            values[name] = [i + 1 for i in numbers]
+        elif kind == "double":
+            values[name] = [i + 0.25 for i in numbers]
+        elif kind == "varchar":
+            values[name] = [f"{name} {i}" for i in numbers]
+        elif kind == "date":
+            values[name] = [date(2018, 9, 1)] * rows
+        elif kind == "timestamp":
+            values[name] = [datetime(2018, 9, 2, 3, 4, 5)] * rows
+        elif kind == "boolean":
+            values[name] = [i % 2 == 0 for i in numbers]
+        else:
+            raise AssertionError(f"no test values for type {kind}")
+    values["model_version"] = [model_version] * rows
+    return pd.DataFrame(values)
+
+
+def stored(path: Path, table: str) -> pd.DataFrame:
+    """A segment table's rows in a fixed order."""
+    frame = read_segment_table(path, table)
+    return frame.sort_values(list(frame.columns), ignore_index=True)
+
+
+def test_written_tables_have_the_declared_types(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    tables = {table: segment_frame(table, 2, "v1") for table in SEGMENT_TABLES}
+    write_segment_tables(path, tables, model_version="v1")
+    with duckdb.connect(str(path), read_only=True) as con:
+        for table, columns in SEGMENT_TABLES.items():
+            types = con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'segments' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            assert types == [(name, kind.upper()) for name, kind in columns]
+            assert con.execute(f"select count(*) from segments.{table}").fetchone() == (2,)
+
+
+def test_a_failed_write_changes_nothing(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    write_segment_tables(
+        path,
+        {
+            "customer_segments": segment_frame("customer_segments", 3, "v1"),
+            "segment_models": segment_frame("segment_models", 1, "v1"),
+        },
+        model_version="v1",
+    )
+    before = {table: stored(path, table) for table in ("customer_segments", "segment_models")}
+    broken = segment_frame("segment_profiles", 2, "v2").drop(columns=["description"])
+    with pytest.raises(ValueError, match=r"segment_profiles frame lacks column\(s\) description"):
+        write_segment_tables(
+            path,
+            {
+                # Written first, then undone when the next table fails.
+                "customer_segments": segment_frame("customer_segments", 5, "v2", start=10),
+                "segment_models": segment_frame("segment_models", 1, "v2"),
+                "segment_profiles": broken,
+            },
+            model_version="v2",
+        )
+    for table, frame in before.items():
+        pd.testing.assert_frame_equal(stored(path, table), frame)
+    with pytest.raises(WarehouseError, match=r"segments\.segment_profiles not found"):
+        read_segment_table(path, "segment_profiles")
+
+
+def test_an_unknown_table_is_refused_before_writing(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    with pytest.raises(ValueError, match="unknown segment table"):
+        write_segment_tables(
+            path,
+            {
+                "customer_segments": segment_frame("customer_segments", 3, "v1"),
+                "customer_notes": pd.DataFrame({"note": ["x"]}),
+            },
+            model_version="v1",
+        )
+    with pytest.raises(WarehouseError, match="not found"):
+        read_segment_table(path, "customer_segments")
+
+
+def test_history_tables_keep_other_versions_and_replace_this_one(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    for version, start in (("v1", 0), ("v2", 10)):
+        write_segment_tables(
+            path,
+            {
+                "segment_models": segment_frame("segment_models", 1, version, start),
+                "segment_matches": segment_frame("segment_matches", 3, version, start),
+            },
+            model_version=version,
+        )
+    # v1 written again with other rows: its old rows go, v2's stay.
+    write_segment_tables(
+        path,
+        {
+            "segment_models": segment_frame("segment_models", 1, "v1", start=20),
+            "segment_matches": segment_frame("segment_matches", 2, "v1", start=20),
+        },
+        model_version="v1",
+    )
+    matches = read_segment_table(path, "segment_matches")
+    assert sorted(zip(matches["model_version"], matches["segment_id"], strict=True)) == [
+        ("v1", 21),
+        ("v1", 22),
+        ("v2", 11),
+        ("v2", 12),
+        ("v2", 13),
+    ]
+    models = read_segment_table(path, "segment_models")
+    assert sorted(zip(models["model_version"], models["n_segments"], strict=True)) == [
+        ("v1", 21),
+        ("v2", 11),
+    ]
+
+
+def test_current_state_tables_are_replaced_whole(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    write_segment_tables(
+        path,
+        {"customer_segments": segment_frame("customer_segments", 4, "v1")},
+        model_version="v1",
+    )
+    write_segment_tables(
+        path,
+        {"customer_segments": segment_frame("customer_segments", 2, "v2", start=10)},
+        model_version="v2",
+    )
+    segments = read_segment_table(path, "customer_segments")
+    assert segments["model_version"].tolist() == ["v2", "v2"]
+    assert sorted(segments["customer_unique_key"].tolist()) == [11, 12]
+
+
+def test_reading_a_segment_table_before_scoring_names_the_fix(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    with pytest.raises(WarehouseError) as error:
+        read_segment_table(path, "customer_segments")
+    assert "run `clustering fit` and `clustering score` first" in str(error.value)
+    with pytest.raises(ValueError, match="unknown segment table 'orders'"):
+        read_segment_table(path, "orders")
+
+
+def test_exports_read_back_equal_in_parquet_and_csv(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    matches = segment_frame("segment_matches", 4, "v1")
+    matches["previous_segment_id"] = [7, None, 9, None]
+    write_segment_tables(
+        path,
+        {
+            "customer_segments": segment_frame("customer_segments", 3, "v1"),
+            "segment_matches": matches,
+        },
+        model_version="v1",
+    )
+    out = tmp_path / "o'brien exports"  # a quote in the path must survive COPY
+    written = export_tables(path, ("customer_segments", "segment_matches"), out)
+    assert written == [
+        out / "customer_segments.parquet",
+        out / "customer_segments.csv",
+        out / "segment_matches.parquet",
+        out / "segment_matches.csv",
+    ]
+    for table in ("customer_segments", "segment_matches"):
+        expected = stored(path, table)
+        with duckdb.connect() as con:
+            parquet = con.execute(
+                "select * from read_parquet(?)", [str(out / f"{table}.parquet")]
+            ).df()
+        pd.testing.assert_frame_equal(parquet, expected)  # types kept too
+        csv = pd.read_csv(out / f"{table}.csv")
+        for name, kind in SEGMENT_TABLES[table]:
+            if kind in {"date", "timestamp"}:
+                csv[name] = pd.to_datetime(csv[name])
+        pd.testing.assert_frame_equal(csv, expected, check_dtype=False)
+    assert np.isnan(pd.read_csv(out / "segment_matches.csv")["previous_segment_id"]).sum() == 2
+
+
+def test_export_of_an_unknown_table_is_refused(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    with pytest.raises(ValueError, match="unknown segment table 'orders'"):
+        export_tables(path, ("orders",), tmp_path / "out")
