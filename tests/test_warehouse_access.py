@@ -296,6 +296,20 @@ def test_history_tables_keep_other_versions_and_replace_this_one(tmp_path: Path)
     ]
 
 
+def test_an_empty_history_frame_clears_only_this_version(tmp_path: Path) -> None:
+    path = make_features_warehouse(tmp_path / "w.duckdb")
+    for version in ("v1", "v2"):
+        write_segment_tables(
+            path,
+            {"segment_matches": segment_frame("segment_matches", 2, version)},
+            model_version=version,
+        )
+    # A refit from scratch has no matches: its version's old rows must go.
+    empty = pd.DataFrame(columns=[name for name, _ in SEGMENT_TABLES["segment_matches"]])
+    write_segment_tables(path, {"segment_matches": empty}, model_version="v1")
+    assert read_segment_table(path, "segment_matches")["model_version"].tolist() == ["v2", "v2"]
+
+
 def test_current_state_tables_are_replaced_whole(tmp_path: Path) -> None:
     path = make_features_warehouse(tmp_path / "w.duckdb")
     write_segment_tables(
