@@ -82,6 +82,16 @@ def test_far_lapsed_customers_get_free_shipping_before_reactivation() -> None:
     assert action_for(profile).key == "free_shipping"
 
 
+def test_a_lapsed_big_spending_segment_is_not_told_it_spent_little() -> None:
+    # Lapsed, big-spending and mildly unhappy (too unhappy for a cross-sell,
+    # not unhappy enough for a follow-up): the card must not contradict the
+    # spend shown beside it.
+    profile = make_profile(
+        differences={"days_since_last_order": 1.0, "total_spend_brl": 1.0, "avg_review_score": -0.5}
+    )
+    assert "spent little" not in action_for(profile).reason
+
+
 def test_the_last_rule_always_applies() -> None:
     last = ACTION_RULES[-1]
     extremes = [
