@@ -70,6 +70,14 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "Proven repeat buyers who have gone quiet are the cheapest customers to reactivate.",
     ),
     ActionRule(
+        "big_spender_win_back",
+        lambda p: (
+            _diff(p, "total_spend_brl") >= NOTABLE and _diff(p, "days_since_last_order") >= NOTABLE
+        ),
+        "Win-back with a personal offer in their top category, by e-mail and retargeting.",
+        "They spent well but long ago: worth a paid channel, unlike lapsed low-value customers.",
+    ),
+    ActionRule(
         "premium_cross_sell",
         lambda p: (
             _diff(p, "total_spend_brl") >= NOTABLE and _diff(p, "avg_review_score") > -NOTABLE
@@ -84,12 +92,15 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         lambda p: _diff(p, "freight_share") >= STRONG or _diff(p, "avg_distance_km") >= STRONG,
         "Free-shipping threshold campaign (free freight above a basket value) and "
         "recommendations from sellers in their region.",
-        "Freight is a large share of what they pay; removing it is the incentive that "
-        "changes their decision, more than a price discount.",
+        "Freight weighs on them: it is a large share of what they pay, or they live far "
+        "from the sellers, where freight is dearest. Removing it changes their decision "
+        "more than a price discount.",
     ),
     ActionRule(
         "low_cost_reactivation",
-        lambda p: _diff(p, "days_since_last_order") >= NOTABLE,
+        lambda p: (
+            _diff(p, "days_since_last_order") >= NOTABLE and _diff(p, "total_spend_brl") < NOTABLE
+        ),
         "Low-cost reactivation by e-mail only (no paid media): a seasonal newsletter with "
         "best sellers in their last category.",
         "They bought long ago and spent little: contact them cheaply and keep paid "

@@ -22,6 +22,7 @@ silhouette does not drop.)
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -178,7 +179,10 @@ class CustomerFeatures(TransformerMixin, BaseEstimator):
         raw = self._raw(X, names)
         if len(raw) == 0:
             raise ValueError("cannot fit features on an empty frame")
-        medians = np.nanmedian(raw, axis=0)
+        with warnings.catch_warnings():
+            # An all-null column has no median; it is filled with 0 below.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            medians = np.nanmedian(raw, axis=0)
         medians = np.where(np.isnan(medians), 0.0, medians)
         transformed = self._transform_raw(raw, names, medians)
         center = np.empty(len(names))

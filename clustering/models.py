@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
@@ -25,7 +25,7 @@ from clustering.features import CustomerFeatures
 FAMILIES = ("kmeans", "gaussian_mixture")
 
 
-class SegmentModel(ClusterMixin, BaseEstimator):
+class SegmentModel(TransformerMixin, ClusterMixin, BaseEstimator):
     """k-means or a Gaussian mixture, with a confidence for each assignment.
 
     Parameters

@@ -49,8 +49,8 @@ def connect(warehouse: Path, *, read_only: bool = True) -> Iterator[duckdb.DuckD
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
         raise WarehouseError(
-            f"cannot open {path}{' read-only' if read_only else ''}: {error}; "
-            "is another process writing it?"
+            f"cannot open {path}{' read-only' if read_only else ''}: {error}; check "
+            "that it is a warehouse built by `dbt build` and no other process is writing it"
         ) from error
     try:
         yield con

@@ -22,6 +22,9 @@ REACHING: dict[str, SegmentProfile] = {
     "repeat_win_back": make_profile(
         share_repeat_buyers=0.7, differences={"days_since_last_order": 0.4}
     ),
+    "big_spender_win_back": make_profile(
+        differences={"total_spend_brl": 0.4, "days_since_last_order": 0.4}
+    ),
     "premium_cross_sell": make_profile(differences={"total_spend_brl": 0.4}),
     "free_shipping": make_profile(differences={"freight_share": 0.6}),
     "low_cost_reactivation": make_profile(differences={"days_since_last_order": 0.4}),
