@@ -135,7 +135,7 @@ def build_warehouse(
     return run_dbt(args, input_dir=input_dir, warehouse=warehouse, vars=vars, **kwargs)
 
 
-_ERROR_LINE = re.compile(r"(Error|error|FAIL|Failure)")
+_ERROR_LINE = re.compile(r"(Error|error|FAIL|Failure|missing table)")
 
 
 def summarize_errors(output: str, limit: int = 12) -> str:
