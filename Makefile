@@ -1,5 +1,6 @@
 # Two entry points (see README):
-#   make run   install into .venv, generate the default data, build the warehouse
+#   make run   install into .venv, generate the default data, build the warehouse,
+#              fit, score and test the segments, write the report
 #   make test  install into .venv and run every check and test
 # Set OLIST_INPUT_DIR to a folder with a real Kaggle download to build from it
 # instead of the generated data.
@@ -16,7 +17,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build lint clean benchmark browser
+.PHONY: run test install build segments lint clean benchmark browser
 
 install: $(STAMP)
 
@@ -39,15 +40,26 @@ endif
 
 build: $(STAMP) $(INPUT_PREREQ)
 	mkdir -p $(dir $(OLIST_WAREHOUSE)) warehouse/tmp
-	# Unit tests check SQL logic on fixed inputs, not the data: `make test` runs
-	# them; the daily build runs seeds, models and every data test.
-	$(BIN)/dbt build --exclude test_type:unit
+	# Selector `daily` (selectors.yml): seeds, models and every data test, without
+	# unit tests (`make test` runs those) and without the segments layer, whose
+	# tables the clustering job writes next.
+	$(BIN)/dbt build --selector daily
 
-run: build
-	@echo "Warehouse ready: $(OLIST_WAREHOUSE) (try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(OLIST_WAREHOUSE)', read_only=True).sql('select rfm_group, count(*) from marts.fct_customer_rfm group by 1 order by 2 desc'))\")"
+# Fit (compare candidates, refit, carry names over from the previous model),
+# score every customer, test the segment tables with dbt, draw the report.
+segments: build
+	$(BIN)/clustering fit
+	$(BIN)/clustering score
+	$(BIN)/dbt build --selector segments
+	$(BIN)/clustering report
+
+run: segments
+	@echo "Segments ready in $(OLIST_WAREHOUSE) (schema segments); report: $(dir $(OLIST_WAREHOUSE))reports/segments.html"
+	@echo "Try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(OLIST_WAREHOUSE)', read_only=True).sql('select segment_name, count(*) from segments.customer_segments group by 1 order by 2 desc'))\""
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/warehouse_build.py
+	$(BIN)/python benchmarks/segments.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,227 @@
+"""Benchmark of the segmentation job: the whole `clustering fit` (model
+selection included) at scale 1, and scoring throughput at scale 10, written to
+benchmarks/SEGMENTS.md.
+
+    .venv/bin/python benchmarks/segments.py          # scales 1 (fit) and 10 (score)
+
+Warehouses come from benchmarks/work/scale-<s>/ (built here with the daily dbt
+selection when missing). Baselines are measured in the same run, so the
+figures that matter are ratios:
+- fit: one k-means fit of the chosen structure on every customer, the least a
+  refit must do; the whole fit compares 12 candidates with bootstrap refits.
+- score: reading the features mart into memory, the least a scoring run must
+  do; assignment is the transform, nearest centre, confidence and traits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from warehouse_build import Measure, machine, measure, versions  # noqa: E402
+
+from clustering.build import run_dbt  # noqa: E402
+from clustering.models import make_segmenter  # noqa: E402
+from clustering.profiles import top_traits  # noqa: E402
+from clustering.store import load_model  # noqa: E402
+from clustering.warehouse import read_features  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def warehouse_for(scale: float, work: Path) -> Path:
+    """A built warehouse at this scale (generated and built when missing)."""
+    folder = work / f"scale-{scale:g}"
+    warehouse = folder / "segments.duckdb"
+    data = folder / "data"
+    if not (data / ".complete").is_file():
+        shutil.rmtree(data, ignore_errors=True)
+        subprocess.run(
+            [BIN / "clustering", "generate", "--out", data, "--scale", str(scale), "--seed", "42"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        (data / ".complete").touch()
+    if warehouse.exists():
+        warehouse.unlink()
+    shutil.rmtree(folder / "models", ignore_errors=True)
+    run_dbt(["build", "--selector", "daily"], input_dir=data, warehouse=warehouse)
+    return warehouse
+
+
+def best_of(repeats: int, step) -> float:
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        step()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def fit_figures(warehouse: Path) -> dict[str, object]:
+    fit = measure([str(BIN / "clustering"), "fit", "--warehouse", str(warehouse)])
+    saved = load_model(warehouse.parent / "models")
+    frame = read_features(warehouse).frame
+    meta = saved.metadata
+    single = best_of(
+        3,
+        lambda: make_segmenter(meta["n_segments"], meta["family"], random_state=42, n_init=4).fit(
+            frame
+        ),
+    )
+    return {
+        "customers": len(frame),
+        "fit": fit,
+        "single_fit_seconds": single,
+        "chosen": f"{meta['family']} k={meta['n_segments']}",
+        "reason": meta["selection_reason"],
+        "names": meta["segment_names"],
+    }
+
+
+def score_figures(warehouse: Path, model_dir: Path) -> dict[str, object]:
+    target = warehouse.parent / "models"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(model_dir, target)
+    score = measure([str(BIN / "clustering"), "score", "--warehouse", str(warehouse)])
+    saved = load_model(target)
+    read_seconds = best_of(3, lambda: read_features(warehouse))
+    frame = read_features(warehouse).frame
+    pipeline = saved.pipeline
+
+    def assign() -> None:
+        scaled = pipeline.named_steps["features"].transform(frame)
+        pipeline.named_steps["segments"].predict_confidence(scaled)
+        top_traits(scaled)
+
+    assign_seconds = best_of(3, assign)
+    return {
+        "customers": len(frame),
+        "score": score,
+        "read_seconds": read_seconds,
+        "assign_seconds": assign_seconds,
+        "per_second": len(frame) / assign_seconds,
+    }
+
+
+def table_row(*cells: object) -> str:
+    return "| " + " | ".join(str(cell) for cell in cells) + " |"
+
+
+def report(fit: dict[str, object], score: dict[str, object], scales: tuple[float, float]) -> str:
+    fit_measure: Measure = fit["fit"]  # type: ignore[assignment]
+    score_measure: Measure = score["score"]  # type: ignore[assignment]
+    fit_ratio = fit_measure.seconds / float(fit["single_fit_seconds"])
+    per_second = float(score["per_second"])
+    assign_over_read = float(score["assign_seconds"]) / float(score["read_seconds"])
+    named = sorted(fit["names"].items(), key=lambda item: int(item[0]))  # type: ignore[union-attr]
+    names = "\n".join(f"- segment {sid}: {name}" for sid, name in named)
+    fit_table = "\n".join(
+        [
+            table_row("customers", "whole fit s", "peak MiB", "one final fit s", "whole / one"),
+            table_row(*["---"] * 5),
+            table_row(
+                f"{fit['customers']:,}",
+                f"{fit_measure.seconds:.1f}",
+                f"{fit_measure.peak_mib:.0f}",
+                f"{fit['single_fit_seconds']:.2f}",
+                f"{fit_ratio:.0f}x",
+            ),
+        ]
+    )
+    score_table = "\n".join(
+        [
+            table_row(
+                "customers", "score job s", "peak MiB", "read mart s", "assign s",
+                "customers / s (assign)", "assign / read",
+            ),
+            table_row(*["---"] * 7),
+            table_row(
+                f"{score['customers']:,}",
+                f"{score_measure.seconds:.1f}",
+                f"{score_measure.peak_mib:.0f}",
+                f"{score['read_seconds']:.2f}",
+                f"{score['assign_seconds']:.2f}",
+                f"{per_second:,.0f}",
+                f"{assign_over_read:.2f}x",
+            ),
+        ]
+    )  # fmt: skip
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    fit_verdict = "met" if fit_measure.seconds < 120 else "missed"
+    score_verdict = "met" if per_second >= 1e6 else "missed"
+    return f"""# Benchmark report: segmentation
+
+Measured {now} on {machine()}; {versions()}.
+
+Reproduce: `make benchmark` (or `.venv/bin/python benchmarks/segments.py`).
+
+## Fit (scale {scales[0]:g})
+
+`clustering fit` as an operator runs it, in its own process (start-up, reading the
+mart, comparing 12 candidates on a 20,000-customer sample with 5 bootstrap refits
+each and a silhouette without reviews, the final fit on everybody, matching,
+saving). Baseline, same run: one k-means fit of the chosen structure on every
+customer (best of 3).
+
+{fit_table}
+
+Target: the whole fit under 2 minutes on 2 cores: {fit_measure.seconds:.1f} s, {fit_verdict}.
+
+Chosen: {fit["chosen"]}. {fit["reason"]}.
+
+{names}
+
+## Scoring (scale {scales[1]:g})
+
+`clustering score` with the scale-{scales[0]:g} model (same feature schema): read the
+mart, assign, write the three tables in one transaction, export Parquet and CSV.
+*Assign*: transform, nearest centre, confidence and top traits on the frame in
+memory (best of 3). Baseline, same run: reading the features mart into memory.
+
+{score_table}
+
+Target: scoring at 1 M customers per second or better: {per_second / 1e6:.2f} M/s,
+{score_verdict}. The whole job, I/O included, handles
+{float(score["customers"]) / score_measure.seconds:,.0f} customers per second.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fit-scale", type=float, default=1)
+    parser.add_argument("--score-scale", type=float, default=10)
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work")
+    parser.add_argument("--report", type=Path, default=REPO / "benchmarks" / "SEGMENTS.md")
+    args = parser.parse_args()
+    os.environ.pop("OLIST_WAREHOUSE", None)
+    fit_warehouse = warehouse_for(args.fit_scale, args.work)
+    fit = fit_figures(fit_warehouse)
+    print(
+        f"fit at scale {args.fit_scale:g}: {fit['fit'].seconds:.1f}s "
+        f"(one final fit {fit['single_fit_seconds']:.2f}s), chose {fit['chosen']}",
+        flush=True,
+    )
+    score_warehouse = warehouse_for(args.score_scale, args.work)
+    score = score_figures(score_warehouse, fit_warehouse.parent / "models")
+    print(
+        f"score at scale {args.score_scale:g}: job {score['score'].seconds:.1f}s, assign "
+        f"{score['per_second']:,.0f} customers/s",
+        flush=True,
+    )
+    args.report.write_text(report(fit, score, (args.fit_scale, args.score_scale)), "utf-8")
+    print(json.dumps({"report": str(args.report)}))
+
+
+if __name__ == "__main__":
+    main()
