@@ -8,12 +8,15 @@ traceback reaches the user.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from clustering.jobs import fit_segments, score_segments
+from clustering.maintenance import monitor as run_monitor
+from clustering.maintenance import run_stability
 from clustering.report.segments import render_report
 from clustering.settings import Settings
 from clustering.store import ModelError
@@ -188,6 +191,88 @@ def report(
     except LIBRARY_ERRORS as error:
         _fail(str(error))
     typer.echo(f"report written to {path}")
+
+
+@app.command()
+def stability(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    family: Annotated[
+        str | None, typer.Option(help="With --segments: backtest this structure instead.")
+    ] = None,
+    segments: Annotated[
+        int | None, typer.Option(help="With --family: backtest this many segments instead.")
+    ] = None,
+    origin_step: Annotated[
+        int | None, typer.Option(help="Months between backtest origins (default 3).")
+    ] = None,
+    max_horizon: Annotated[
+        int | None, typer.Option(help="Longest horizon in months (default 12).")
+    ] = None,
+    min_customers: Annotated[
+        int | None,
+        typer.Option(help="Fewest customers a cutoff needs to be an origin (default 2000)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML report (default: reports/stability.html beside the warehouse)."),
+    ] = None,
+) -> None:
+    """Backtest the segmentation over the history and recommend how often to retrain it.
+
+    Needs marts.fct_customer_features_at_cutoffs (dbt build) and a saved model (clustering fit)
+    or --family and --segments. Writes the segments.stability_* tables and the report."""
+    base = _settings(
+        warehouse=warehouse,
+        model_dir=model_dir,
+        family=family,
+        n_segments=segments,
+        stability_report_path=out,
+    )
+    try:
+        config = replace(
+            base.stability,
+            **{
+                key: value
+                for key, value in {
+                    "origin_step_months": origin_step,
+                    "max_horizon_months": max_horizon,
+                    "min_customers": min_customers,
+                }.items()
+                if value is not None
+            },
+        )
+    except ValueError as error:
+        _fail(str(error))
+    settings = base.with_(stability=config)
+    with typer.progressbar(length=0, label="backtesting", file=sys.stderr) as bar:
+        try:
+            outcome = run_stability(settings, progress=lambda _step: bar.update(1))
+        except LIBRARY_ERRORS as error:
+            _fail(str(error))
+    rec = outcome.recommendation
+    typer.echo(f"{rec.text[0].upper()}{rec.text[1:]}.")
+    typer.echo(
+        f"backtest {outcome.seconds['backtest']:.0f} s over {rec.count_origins} origins; "
+        f"one retrain {outcome.seconds['retrain']:.1f} s; tables segments.stability_*; "
+        f"report {outcome.report}"
+    )
+
+
+@app.command()
+def monitor(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+) -> None:
+    """After a refresh: is a retrain due? One line, and a row in segments.monitoring_runs.
+
+    Exit code 0 either way (the answer is in the line and the table)."""
+    settings = _settings(warehouse=warehouse, model_dir=model_dir)
+    try:
+        assessment = run_monitor(settings)
+    except LIBRARY_ERRORS as error:
+        _fail(str(error))
+    typer.echo(assessment.line)
 
 
 if __name__ == "__main__":  # pragma: no cover

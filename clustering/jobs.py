@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.cards import action_for, description_text, differences_text
+from clustering.drift import bin_edges, bin_shares, label_shares
 from clustering.features import FEATURE_NAMES
 from clustering.models import make_segmenter
 from clustering.naming import SegmentMatch, match_segments, name_segments
@@ -183,6 +184,8 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         "all_segment_ids": all_ids,
         "selection_reason": selection.reason,
         "previous_model_version": previous_version,
+        # What `clustering monitor` compares each refresh with.
+        "reference": drift_reference(frame, labels, selection.n_segments, settings),
     }
     save_model(settings.models_path, pipeline, metadata)
 
@@ -236,6 +239,22 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         previous_model_version=previous_version,
         seconds=time.perf_counter() - started,
     )
+
+
+def drift_reference(
+    frame: pd.DataFrame, labels: np.ndarray, n_segments: int, settings: Settings
+) -> dict[str, object]:
+    """Decile bins and shares of every core feature, and the segment shares,
+    of the data a model is fitted on."""
+    features = {}
+    for name in settings.stability.core_features:
+        values = frame[name].to_numpy(float, na_value=np.nan)
+        edges = bin_edges(values)
+        features[name] = {"edges": edges.tolist(), "shares": bin_shares(values, edges).tolist()}
+    return {
+        "features": features,
+        "label_shares": label_shares(labels, n_segments).tolist(),
+    }
 
 
 def _profiles_frame(

@@ -16,6 +16,51 @@ from clustering.models import FAMILIES
 DEFAULT_WAREHOUSE = Path("warehouse/olist.duckdb")
 
 
+# Features whose drift counts in the retrain rule. Days since the last order
+# grows by construction as customers age and order count moves with it: that
+# is expected ageing, measured separately in the migration matrices.
+CORE_FEATURES: tuple[str, ...] = (
+    "total_spend_brl",
+    "avg_review_score",
+    "share_late_deliveries",
+    "avg_days_to_deliver",
+    "avg_distance_km",
+    "freight_share",
+    "avg_installments",
+)
+
+
+@dataclass(frozen=True)
+class StabilitySettings:
+    """How the backtest is run and how its decision rule reads the evidence."""
+
+    # An origin (T0) every this many monthly cutoffs, from the first cutoff
+    # with at least min_customers people; horizons 1..max_horizon_months.
+    origin_step_months: int = 3
+    max_horizon_months: int = 12
+    min_customers: int = 2_000
+    # Noise floor at each cutoff: refits with other seeds and on bootstrap
+    # resamples, each compared with the reference refit.
+    noise_seeds: int = 3
+    noise_bootstraps: int = 3
+    fit_sample: int = 20_000
+    # Per-segment bootstrap Jaccard at fit time (clusterboot): rounds, and the
+    # mean below which a segment is flagged weak (Hennig: < 0.6 dissolved).
+    jaccard_rounds: int = 5
+    weak_jaccard: float = 0.6
+    # The retrain rule: any of these at a horizon means a retrain was due.
+    psi_threshold: float = 0.25
+    share_shift_points: float = 5.0
+    core_features: tuple[str, ...] = CORE_FEATURES
+    future_windows_days: tuple[int, ...] = (90, 180)
+
+    def __post_init__(self) -> None:
+        if self.noise_seeds + self.noise_bootstraps < 2:
+            raise ValueError("the noise band needs at least 2 refits per cutoff")
+        if self.origin_step_months < 1 or self.max_horizon_months < 1:
+            raise ValueError("origin_step_months and max_horizon_months must be at least 1")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where things are and how segments are selected, fitted and named."""
@@ -25,6 +70,7 @@ class Settings:
     model_dir: Path | None = None
     export_dir: Path | None = None
     report_path: Path | None = None
+    stability_report_path: Path | None = None
     random_state: int = 42
     families: tuple[str, ...] = FAMILIES
     # Both set: skip the comparison and refit this structure (keeps segments
@@ -50,6 +96,7 @@ class Settings:
     # members' Jaccard index reaches this.
     carry_over_jaccard: float = 0.5
     n_init: int = 4
+    stability: StabilitySettings = StabilitySettings()
     # Processes comparing candidates (this machine has 2 cores).
     n_jobs: int = 2
 
@@ -98,3 +145,7 @@ class Settings:
     @property
     def report_file(self) -> Path:
         return self.report_path or self.warehouse.parent / "reports" / "segments.html"
+
+    @property
+    def stability_report_file(self) -> Path:
+        return self.stability_report_path or self.report_file.with_name("stability.html")

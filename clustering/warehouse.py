@@ -207,8 +207,140 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# The stability backtest's evidence (replaced by every `clustering stability`)
+# and the monitor's log (appended by every `clustering monitor`).
+SEGMENT_TABLES |= {
+    "stability_points": (
+        ("origin_date", "date"),
+        ("horizon_months", "integer"),
+        ("target_date", "date"),
+        ("count_customers_origin", "bigint"),
+        ("count_customers_target", "bigint"),
+        ("ari_frozen_vs_refit", "double"),
+        ("noise_min", "double"),
+        ("noise_mean", "double"),
+        ("noise_max", "double"),
+        ("noise_std", "double"),
+        ("noise_lower_edge", "double"),
+        ("share_stayed", "double"),
+        ("share_stayed_ageing_only", "double"),
+        ("max_core_psi", "double"),
+        ("max_core_psi_feature", "varchar"),
+        ("segment_share_psi", "double"),
+        ("max_share_shift_points", "double"),
+        ("is_stale", "boolean"),
+        ("is_feature_drift", "boolean"),
+        ("is_share_shift", "boolean"),
+        ("is_retrain_due", "boolean"),
+        ("reasons", "varchar"),
+    ),
+    "stability_noise": (
+        ("target_date", "date"),
+        ("refit_kind", "varchar"),
+        ("refit_index", "integer"),
+        ("ari", "double"),
+    ),
+    "stability_migration": (
+        ("origin_date", "date"),
+        ("horizon_months", "integer"),
+        ("customer_group", "varchar"),
+        ("from_label", "integer"),
+        ("to_label", "integer"),
+        ("count_customers", "bigint"),
+        ("share", "double"),
+    ),
+    "stability_feature_psi": (
+        ("origin_date", "date"),
+        ("horizon_months", "integer"),
+        ("feature_name", "varchar"),
+        ("psi", "double"),
+        ("is_core", "boolean"),
+    ),
+    "stability_segment_jaccard": (
+        ("origin_date", "date"),
+        ("label", "integer"),
+        ("segment_name", "varchar"),
+        ("count_customers", "bigint"),
+        ("bootstrap_jaccard", "double"),
+        ("is_weak", "boolean"),
+    ),
+    "stability_future_behaviour": (
+        ("origin_date", "date"),
+        ("window_days", "integer"),
+        ("label", "integer"),
+        ("segment_name", "varchar"),
+        ("count_customers", "bigint"),
+        ("count_repurchased", "bigint"),
+        ("repurchase_rate", "double"),
+        ("repurchase_rate_low", "double"),
+        ("repurchase_rate_high", "double"),
+        ("future_spend_brl", "double"),
+        ("future_spend_low", "double"),
+        ("future_spend_high", "double"),
+    ),
+    "stability_future_tests": (
+        ("origin_date", "date"),
+        ("window_days", "integer"),
+        ("chi_square", "double"),
+        ("p_value", "double"),
+        ("segments_differ", "boolean"),
+    ),
+    "stability_first_due": (
+        ("origin_date", "date"),
+        ("first_due_horizon_months", "integer"),
+        ("observed_horizon_months", "integer"),
+        ("is_censored", "boolean"),
+        ("reasons", "varchar"),
+    ),
+    "stability_sensitivity": (
+        ("band_edge", "varchar"),
+        ("psi_threshold", "double"),
+        ("share_shift_points", "double"),
+        ("recommended_months", "integer"),
+        ("range_low_months", "integer"),
+        ("range_high_months", "integer"),
+        ("count_censored", "integer"),
+    ),
+    "stability_recommendation": (
+        ("measured_at", "timestamp"),
+        ("family", "varchar"),
+        ("n_segments", "integer"),
+        ("first_cutoff", "date"),
+        ("last_cutoff", "date"),
+        ("count_origins", "integer"),
+        ("recommended_months", "integer"),
+        ("range_low_months", "integer"),
+        ("range_high_months", "integer"),
+        ("count_censored", "integer"),
+        ("psi_threshold", "double"),
+        ("share_shift_points", "double"),
+        ("recommendation", "varchar"),
+        ("retrain_seconds", "double"),
+        ("monitor_seconds", "double"),
+        ("backtest_seconds", "double"),
+    ),
+    "monitoring_runs": (
+        ("monitored_at", "timestamp"),
+        ("model_version", "varchar"),
+        ("fitted_as_of_date", "date"),
+        ("as_of_date", "date"),
+        ("model_age_months", "double"),
+        ("recommended_months", "integer"),
+        ("max_core_psi", "double"),
+        ("max_core_psi_feature", "varchar"),
+        ("segment_share_psi", "double"),
+        ("max_share_shift_points", "double"),
+        ("ari_with_refit", "double"),
+        ("noise_lower_edge", "double"),
+        ("is_retrain_recommended", "boolean"),
+        ("reasons", "varchar"),
+    ),
+}
+
 # Tables that keep history (rows of earlier models are kept, this model's replaced).
 HISTORY_TABLES = ("segment_models", "segment_matches")
+# Tables that only grow: every run adds its rows.
+APPEND_TABLES = ("monitoring_runs",)
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -236,7 +368,9 @@ def write_segment_tables(
                 missing = [name for name, _ in columns if name not in frame.columns]
                 if missing:
                     raise ValueError(f"{table} frame lacks column(s) {', '.join(missing)}")
-                if table in HISTORY_TABLES:
+                if table in APPEND_TABLES:
+                    _create_table(con, table)
+                elif table in HISTORY_TABLES:
                     _create_table(con, table)
                     con.execute(
                         f"delete from {SEGMENTS_SCHEMA}.{table} where model_version = ?",
@@ -255,6 +389,52 @@ def write_segment_tables(
         except Exception:
             con.execute("rollback")
             raise
+
+
+SNAPSHOTS_TABLE = "fct_customer_features_at_cutoffs"
+
+
+def read_snapshots(warehouse: Path) -> pd.DataFrame:
+    """marts.fct_customer_features_at_cutoffs: every person at every cutoff."""
+    wanted = CONTEXT_COLUMNS + FEATURE_NAMES
+    with connect(warehouse) as con:
+        columns = table_columns(con, FEATURES_SCHEMA, SNAPSHOTS_TABLE)
+        missing = [name for name in wanted if name not in columns]
+        if not columns or missing:
+            what = "not found" if not columns else f"lacks column(s) {', '.join(missing)}"
+            raise WarehouseError(
+                f"table {FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} {what} in {warehouse}; "
+                "run `dbt build` first"
+            )
+        frame = con.execute(
+            f"select {', '.join(wanted)} from {FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} "
+            "order by as_of_date, customer_unique_key"
+        ).df()
+    if frame.empty:
+        raise WarehouseError(
+            f"{FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} in {warehouse} is empty; check the dbt var "
+            "stability_cutoffs against the data's dates"
+        )
+    return frame
+
+
+def read_purchases(warehouse: Path) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Every purchase (person, time, value) and the instant the data end (the
+    marts' cutoff: purchases after it are not in the warehouse)."""
+    with connect(warehouse) as con:
+        if not table_columns(con, FEATURES_SCHEMA, "fct_orders"):
+            raise WarehouseError(
+                f"table {FEATURES_SCHEMA}.fct_orders not found in {warehouse}; "
+                "run `dbt build` first"
+            )
+        frame = con.execute(
+            "select customer_unique_key, purchased_at, cast(order_value_brl as double) "
+            f"as order_value_brl from {FEATURES_SCHEMA}.fct_orders where is_purchase"
+        ).df()
+        ((as_of,),) = con.execute(
+            f"select max(as_of_date) from {FEATURES_SCHEMA}.fct_orders"
+        ).fetchall()
+    return frame, pd.Timestamp(as_of) + pd.Timedelta(days=1)
 
 
 def read_segment_table(warehouse: Path, table: str) -> pd.DataFrame:
