@@ -1,6 +1,7 @@
 # Two entry points (see README):
 #   make run   install into .venv, generate the default data, build the warehouse,
-#              fit, score and test the segments, write the report
+#              fit, score and test the segments, write the reports, backtest
+#              stability and run the monitor
 #   make test  install into .venv and run every check and test
 # Set OLIST_INPUT_DIR to a folder with a real Kaggle download to build from it
 # instead of the generated data.
@@ -46,15 +47,19 @@ build: $(STAMP) $(INPUT_PREREQ)
 	$(BIN)/dbt build --selector daily
 
 # Fit (compare candidates, refit, carry names over from the previous model),
-# score every customer, test the segment tables with dbt, draw the report.
+# score every customer, test the segment tables with dbt, draw the report;
+# then backtest the segmentation for the maintenance contract (about two
+# minutes at scale 1) and run the refresh monitor once.
 segments: build
 	$(BIN)/clustering fit
 	$(BIN)/clustering score
 	$(BIN)/dbt build --selector segments
 	$(BIN)/clustering report
+	$(BIN)/clustering stability
+	$(BIN)/clustering monitor
 
 run: segments
-	@echo "Segments ready in $(OLIST_WAREHOUSE) (schema segments); report: $(dir $(OLIST_WAREHOUSE))reports/segments.html"
+	@echo "Segments ready in $(OLIST_WAREHOUSE) (schema segments); reports: $(dir $(OLIST_WAREHOUSE))reports/segments.html and stability.html"
 	@echo "Try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(OLIST_WAREHOUSE)', read_only=True).sql('select segment_name, count(*) from segments.customer_segments group by 1 order by 2 desc'))\""
 
 benchmark: $(STAMP)

@@ -1,6 +1,6 @@
-"""Benchmark of the segmentation job: the whole `clustering fit` (model
-selection included) at scale 1, and scoring throughput at scale 10, written to
-benchmarks/SEGMENTS.md.
+"""Benchmark of the segmentation jobs: the whole `clustering fit` (model
+selection included) and the stability backtest at scale 1, and scoring
+throughput at scale 10, written to benchmarks/SEGMENTS.md.
 
     .venv/bin/python benchmarks/segments.py          # scales 1 (fit) and 10 (score)
 
@@ -28,6 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import duckdb  # noqa: E402
 from warehouse_build import Measure, machine, measure, versions  # noqa: E402
 
 from clustering.build import run_dbt  # noqa: E402
@@ -89,6 +90,30 @@ def fit_figures(warehouse: Path) -> dict[str, object]:
     }
 
 
+def stability_figures(warehouse: Path) -> dict[str, object]:
+    """The whole `clustering stability` (default settings) and one monitor run."""
+    backtest = measure([str(BIN / "clustering"), "stability", "--warehouse", str(warehouse)])
+    monitor = measure([str(BIN / "clustering"), "monitor", "--warehouse", str(warehouse)])
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        ((origins, points, cutoffs, noise_refits, recommendation),) = con.execute(
+            "select (select count(distinct origin_date) from segments.stability_points), "
+            "(select count(*) from segments.stability_points), "
+            "(select count(distinct as_of_date) from marts.fct_customer_features_at_cutoffs), "
+            "(select min(n) from (select count(*) as n from segments.stability_noise "
+            "group by target_date)), "
+            "(select recommendation from segments.stability_recommendation)"
+        ).fetchall()
+    return {
+        "backtest": backtest,
+        "monitor": monitor,
+        "origins": origins,
+        "points": points,
+        "cutoffs": cutoffs,
+        "noise_pairs": noise_refits,
+        "recommendation": recommendation,
+    }
+
+
 def score_figures(warehouse: Path, model_dir: Path) -> dict[str, object]:
     target = warehouse.parent / "models"
     shutil.rmtree(target, ignore_errors=True)
@@ -118,7 +143,12 @@ def table_row(*cells: object) -> str:
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def report(fit: dict[str, object], score: dict[str, object], scales: tuple[float, float]) -> str:
+def report(
+    fit: dict[str, object],
+    score: dict[str, object],
+    stability: dict[str, object],
+    scales: tuple[float, float],
+) -> str:
     fit_measure: Measure = fit["fit"]  # type: ignore[assignment]
     score_measure: Measure = score["score"]  # type: ignore[assignment]
     fit_ratio = fit_measure.seconds / float(fit["single_fit_seconds"])
@@ -157,6 +187,20 @@ def report(fit: dict[str, object], score: dict[str, object], scales: tuple[float
             ),
         ]
     )  # fmt: skip
+    stability_backtest: Measure = stability["backtest"]  # type: ignore[assignment]
+    stability_monitor: Measure = stability["monitor"]  # type: ignore[assignment]
+    stability_table = "\n".join(
+        [
+            table_row("backtest s", "peak MiB", "monitor s", "monitor peak MiB"),
+            table_row(*["---"] * 4),
+            table_row(
+                f"{stability_backtest.seconds:.1f}",
+                f"{stability_backtest.peak_mib:.0f}",
+                f"{stability_monitor.seconds:.1f}",
+                f"{stability_monitor.peak_mib:.0f}",
+            ),
+        ]
+    )
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     fit_verdict = "met" if fit_measure.seconds < 120 else "missed"
     score_verdict = "met" if per_second >= 1e6 else "missed"
@@ -194,6 +238,24 @@ memory (best of 3). Baseline, same run: reading the features mart into memory.
 Target: scoring at 1 M customers per second or better: {per_second / 1e6:.2f} M/s,
 {score_verdict}. The whole job, I/O included, handles
 {float(score["customers"]) / score_measure.seconds:,.0f} customers per second.
+
+## Stability backtest (scale {scales[0]:g})
+
+`clustering stability` with its default settings, in its own process: reads the
+{stability["cutoffs"]} monthly snapshots of marts.fct_customer_features_at_cutoffs, fits
+the production structure at every cutoff with 3 other seeds and 3 bootstrap
+resamples (7 refits, {stability["noise_pairs"]} or more refit pairs per noise band),
+{stability["origins"]} origins x up to 12 horizons ({stability["points"]} points),
+clusterboot Jaccard and future behaviour per origin, writes the tables and the
+report. Then one `clustering monitor` run (reads the mart, PSI, shares, a refit
+and its noise band against the saved model, appends a row).
+
+{stability_table}
+
+Target: the full backtest in under 5 minutes on 2 cores: {stability_backtest.seconds:.0f} s,
+{"met" if stability_backtest.seconds < 300 else "missed"}.
+
+Result on this data: {stability["recommendation"]}.
 """
 
 
@@ -212,6 +274,12 @@ def main() -> None:
         f"(one final fit {fit['single_fit_seconds']:.2f}s), chose {fit['chosen']}",
         flush=True,
     )
+    stability = stability_figures(fit_warehouse)
+    print(
+        f"stability at scale {args.fit_scale:g}: backtest {stability['backtest'].seconds:.1f}s, "
+        f"monitor {stability['monitor'].seconds:.1f}s",
+        flush=True,
+    )
     score_warehouse = warehouse_for(args.score_scale, args.work)
     score = score_figures(score_warehouse, fit_warehouse.parent / "models")
     print(
@@ -219,7 +287,9 @@ def main() -> None:
         f"{score['per_second']:,.0f} customers/s",
         flush=True,
     )
-    args.report.write_text(report(fit, score, (args.fit_scale, args.score_scale)), "utf-8")
+    args.report.write_text(
+        report(fit, score, stability, (args.fit_scale, args.score_scale)), "utf-8"
+    )
     print(json.dumps({"report": str(args.report)}))
 
 

@@ -267,3 +267,70 @@ def test_score_before_fit_says_to_fit(clean_build, tmp_path):
     result = invoke("score", "--warehouse", str(warehouse))
     assert result.code == 2
     assert "run `clustering fit` first" in result.err
+
+
+@pytest.fixture(scope="module")
+def backtested(segmented, tmp_path_factory):
+    """A copy of the segmented warehouse after `clustering stability` (small
+    settings: the test data hold about 2,000 customers) and two monitor runs."""
+    folder = tmp_path_factory.mktemp("backtested")
+    warehouse = copy_warehouse(segmented.warehouse, folder)
+    shutil.copytree(segmented.models, folder / "models")
+    stability = invoke(
+        "stability",
+        "--warehouse",
+        str(warehouse),
+        "--min-customers",
+        "200",
+        "--origin-step",
+        "2",
+        "--max-horizon",
+        "6",
+    )
+    monitors = [invoke("monitor", "--warehouse", str(warehouse)) for _ in range(2)]
+    return SimpleNamespace(
+        warehouse=warehouse,
+        stability=stability,
+        monitors=monitors,
+        report=folder / "reports" / "stability.html",
+    )
+
+
+def test_stability_recommends_a_period_and_writes_its_evidence(backtested):
+    assert backtested.stability.code == 0, backtested.stability.err
+    assert backtested.stability.out.startswith("Retrain every")
+    recommendation = query(backtested.warehouse, "select * from segments.stability_recommendation")
+    points = query(backtested.warehouse, "select * from segments.stability_points")
+    noise = query(backtested.warehouse, "select * from segments.stability_noise")
+    assert len(recommendation) == 1
+    row = recommendation.iloc[0]
+    assert row["range_low_months"] <= row["recommended_months"] <= row["range_high_months"]
+    assert len(points) > 0
+    assert points["horizon_months"].min() == 1
+    # Every point's noise band comes from at least 5 refit pairs at each end.
+    assert noise.groupby("target_date").size().min() >= 5
+    assert (points["noise_min"] <= points["noise_max"]).all()
+    stale = points["ari_frozen_vs_refit"] < points["noise_lower_edge"]
+    assert (points["is_stale"] == stale).all()
+
+
+def test_stability_report_renders_in_a_real_browser(backtested, tmp_path):
+    check = check_in_browser(backtested.report, tmp_path / "stability.png")
+    assert check.console_errors == ()
+    assert check.count_plots >= 3
+    assert check.count_rendered_plots == check.count_plots
+
+
+def test_monitor_answers_in_one_line_and_logs_every_run(backtested):
+    for result in backtested.monitors:
+        assert result.code == 0, result.err
+        lines = result.out.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("retrain recommended: ")
+    runs = query(backtested.warehouse, "select * from segments.monitoring_runs")
+    assert len(runs) == 2
+    # The monitor reads the contract period the backtest wrote.
+    recommended = query(
+        backtested.warehouse, "select recommended_months from segments.stability_recommendation"
+    )
+    assert (runs["recommended_months"] == recommended.iloc[0, 0]).all()
