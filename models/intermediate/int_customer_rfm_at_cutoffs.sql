@@ -1,0 +1,1 @@
+{{ customer_rfm(ref('int_orders_at_cutoffs')) }}

@@ -1,0 +1,1 @@
+{{ orders_as_of(ref('int_stability_cutoffs')) }}
