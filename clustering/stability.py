@@ -89,7 +89,8 @@ def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
     denominator = 1 + Z95**2 / trials
     centre = (p + Z95**2 / (2 * trials)) / denominator
     half = Z95 * np.sqrt(p * (1 - p) / trials + Z95**2 / (4 * trials**2)) / denominator
-    return float(centre - half), float(centre + half)
+    # Exact at the ends: rounding must not put 0 or 1 outside its own interval.
+    return float(min(max(centre - half, 0.0), p)), float(max(min(centre + half, 1.0), p))
 
 
 class _Cutoffs:
@@ -276,7 +277,8 @@ def _future_rows(
                     "repurchase_rate_low": low,
                     "repurchase_rate_high": high,
                     "future_spend_brl": float(spent.mean()),
-                    "future_spend_low": float(spent.mean() - half),
+                    # Spend cannot be negative: the normal interval is cut at 0.
+                    "future_spend_low": float(max(spent.mean() - half, 0.0)),
                     "future_spend_high": float(spent.mean() + half),
                 }
             )
@@ -556,8 +558,9 @@ def recommend(triggers: pd.DataFrame, max_horizon: int) -> Recommendation:
         )
         text = (
             f"retrain every {months} month(s): fewer than half of the {count} backtest origins "
-            f"ever needed a retrain, and {months} months is the longest horizon observed for "
-            f"at least half of them; {early}, so run the monitor on every refresh"
+            f"ever needed a retrain, and {months} months is the longest horizon at which at "
+            f"least half of them were still observed and not yet due; {early}, so run the "
+            "monitor on every refresh"
         )
     low = int(due_at.min()) if len(due_at) else months
     high = int(due_at.max()) if len(due_at) else months

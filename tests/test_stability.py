@@ -267,7 +267,10 @@ def test_recommend_without_a_median_takes_the_longest_horizon_seen_by_half() -> 
     assert (rec.low, rec.high) == (2, 3)
     assert (rec.count_origins, rec.count_censored) == (4, 3)
     assert "fewer than half of the 4 backtest origins ever needed a retrain" in rec.text
-    assert "3 months is the longest horizon observed for at least half of them" in rec.text
+    assert (
+        "3 months is the longest horizon at which at least half of them were still observed "
+        "and not yet due" in rec.text
+    )
     assert "1 of 4 origins were due earlier (after 2 to 2 months)" in rec.text
     assert rec.text.endswith("so run the monitor on every refresh")
 
