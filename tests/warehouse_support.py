@@ -15,7 +15,13 @@ from clustering.synth.tables import FILES
 # The nine Kaggle file names, from the one place that defines the layout.
 OLIST_FILES = FILES
 
-MARTS = ("dim_customers", "fct_orders", "fct_customer_rfm", "fct_customer_features")
+MARTS = (
+    "dim_customers",
+    "fct_orders",
+    "fct_customer_rfm",
+    "fct_customer_features",
+    "fct_customer_features_at_cutoffs",
+)
 KEY_MAPS = {
     "int_customer_id_keys": ("customer_id", "customer_key"),
     "int_customer_unique_id_keys": ("customer_unique_id", "customer_unique_key"),
