@@ -101,14 +101,15 @@ def run_stability(
     structure = production_structure(settings)
     snapshots = read_snapshots(settings.warehouse)
     purchases, data_end = read_purchases(settings.warehouse)
-    backtest = run_backtest(snapshots, purchases, data_end, structure, config, progress)
+    # One cache of fits: the backtest's reference refits also name the segments.
+    cache = _Cutoffs(snapshots, structure, config)
+    backtest = run_backtest(snapshots, purchases, data_end, structure, config, progress, cache)
     rule = Rule(config.psi_threshold, config.share_shift_points)
     decided = apply_rule(backtest.points, rule)
     triggers = first_triggers(decided)
     recommendation = recommend(triggers, config.max_horizon_months)
     replayed = sensitivity(backtest.points, config.max_horizon_months)
 
-    cache = _Cutoffs(snapshots, structure, config)
     names = _name_origins(backtest, cache)
     last = max(cache.frames)
     started = time.perf_counter()

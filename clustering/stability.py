@@ -307,11 +307,14 @@ def run_backtest(
     structure: Structure,
     config: StabilitySettings,
     progress: Progress | None = None,
+    cache: _Cutoffs | None = None,
 ) -> Backtest:
     """Measure frozen-vs-refit agreement, noise, migration, drift and future
-    behaviour for every origin and horizon (see the module docstring)."""
+    behaviour for every origin and horizon (see the module docstring).
+
+    `cache` (built from the same snapshots) lets the caller reuse the fits."""
     started = time.perf_counter()
-    cache = _Cutoffs(snapshots, structure, config)
+    cache = cache or _Cutoffs(snapshots, structure, config)
     cutoffs = sorted(cache.frames)
     counts = {date: len(frame) for date, frame in cache.frames.items()}
     origins = choose_origins(cutoffs, counts, config)
