@@ -220,8 +220,9 @@ def stability(
 ) -> None:
     """Backtest the segmentation over the history and recommend how often to retrain it.
 
-    Needs marts.fct_customer_features_at_cutoffs (dbt build) and a saved model (clustering fit)
-    or --family and --segments. Writes the segments.stability_* tables and the report."""
+    Needs marts.fct_customer_features_at_cutoffs (`dbt build --selector stability`) and a
+    saved model (clustering fit) or --family and --segments. Writes the segments.stability_*
+    tables and the report."""
     base = _settings(
         warehouse=warehouse,
         model_dir=model_dir,

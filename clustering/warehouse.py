@@ -404,7 +404,8 @@ def read_snapshots(warehouse: Path) -> pd.DataFrame:
             what = "not found" if not columns else f"lacks column(s) {', '.join(missing)}"
             raise WarehouseError(
                 f"table {FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} {what} in {warehouse}; "
-                "run `dbt build` first"
+                "build the monthly snapshots first: `dbt build --selector stability` "
+                "(after the daily build)"
             )
         frame = con.execute(
             f"select {', '.join(wanted)} from {FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} "
