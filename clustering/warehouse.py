@@ -33,6 +33,10 @@ CONTEXT_COLUMNS: tuple[str, ...] = (
 )
 
 
+# Name the warehouse file is attached under, whatever the file is called.
+CATALOG = "warehouse"
+
+
 class WarehouseError(RuntimeError):
     """The warehouse is missing, incomplete or of another shape; says how to fix it."""
 
@@ -45,9 +49,18 @@ def connect(warehouse: Path, *, read_only: bool = True) -> Iterator[duckdb.DuckD
         raise WarehouseError(
             f"warehouse file {path} not found; run `dbt build` first (or `make run`)"
         )
+    # DuckDB names a database after its file, so a warehouse saved as
+    # segments.duckdb or marts.duckdb would make `segments.x` ambiguous
+    # between that catalog and the schema. Attaching it under a fixed alias
+    # keeps every schema-qualified name meaning the schema, whatever the file.
+    con = duckdb.connect()
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
+        con.execute(
+            f"attach ? as {CATALOG} ({'read_only' if read_only else 'read_write'})", [str(path)]
+        )
+        con.execute(f"use {CATALOG}")
+    except (duckdb.IOException, duckdb.BinderException) as error:
+        con.close()
         raise WarehouseError(
             f"cannot open {path}{' read-only' if read_only else ''}: {error}; check "
             "that it is a warehouse built by `dbt build` and no other process is writing it"
@@ -62,8 +75,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> di
     """Column name -> DuckDB type of schema.table ({} when it does not exist)."""
     rows = con.execute(
         "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, table],
+        "where table_catalog = ? and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [CATALOG, schema, table],
     ).fetchall()
     return dict(rows)
 

@@ -217,6 +217,17 @@ def test_written_tables_have_the_declared_types(tmp_path: Path) -> None:
             assert con.execute(f"select count(*) from segments.{table}").fetchone() == (2,)
 
 
+@pytest.mark.parametrize("stem", ["segments", "marts"])
+def test_a_warehouse_file_named_like_a_schema_still_works(tmp_path: Path, stem: str) -> None:
+    # DuckDB names a database after its file: opened directly, segments.duckdb
+    # makes `segments.customer_segments` ambiguous between catalog and schema.
+    path = make_features_warehouse(tmp_path / "w.duckdb").rename(tmp_path / f"{stem}.duckdb")
+    assert len(read_features(path).frame) == len(MART_ROWS)
+    tables = {"customer_segments": segment_frame("customer_segments", 3, "v1")}
+    write_segment_tables(path, tables, model_version="v1")
+    assert len(read_segment_table(path, "customer_segments")) == 3
+
+
 def test_a_failed_write_changes_nothing(tmp_path: Path) -> None:
     path = make_features_warehouse(tmp_path / "w.duckdb")
     write_segment_tables(
