@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from clustering.build import run_dbt
-from tests.warehouse_support import read_records, write_records
+from tests.warehouse_support import query, read_records, write_records
 
 pytestmark = pytest.mark.slow
 
@@ -88,3 +88,25 @@ def test_a_record_with_too_many_fields_names_file_and_line(broken_copy, tmp_path
     assert "olist_sellers_dataset.csv" in result.output
     assert f"Line: {lines + 1}" in result.output
     assert "Expected Number of Columns: 4 Found: 5" in result.output
+
+
+def test_a_delivered_order_without_a_promised_date_is_rejected_not_a_failed_build(
+    broken_copy, tmp_path
+):
+    # Lateness needs the promise: without this rule the order reached the marts
+    # with a delivery but no lateness, and the feature null-policy test failed.
+    path = broken_copy / "olist_orders_dataset.csv"
+    header, records = read_records(path)
+    status = header.index("order_status")
+    estimate = header.index("order_estimated_delivery_date")
+    row = next(i for i, record in enumerate(records) if record[status] == "delivered")
+    records[row][estimate] = ""
+    write_records(path, header, records)
+    result = _build(broken_copy, tmp_path)
+    assert result.ok, result.output
+    rejects = query(
+        tmp_path / "wh.duckdb",
+        "select source_row_number, reject_column, reject_reason from audit.audit_rejected_rows "
+        "where source_file = 'olist_orders_dataset.csv'",
+    )
+    assert rejects == [(row + 1, "order_estimated_delivery_date", "missing_required_value")]

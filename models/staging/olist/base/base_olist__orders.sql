@@ -17,7 +17,7 @@
     + timestamp_checks('raw_order_approved_at', 'approved_at')
     + timestamp_checks('raw_order_delivered_carrier_date', 'delivered_to_carrier_at')
     + timestamp_checks('raw_order_delivered_customer_date', 'delivered_to_customer_at')
-    + timestamp_checks('raw_order_estimated_delivery_date', 'estimated_delivery_at')
+    + timestamp_checks('raw_order_estimated_delivery_date', 'estimated_delivery_at', required=true)
 -%}
 {{ olist_base_model(
     'orders', parsed, checks,
