@@ -1,12 +1,10 @@
-"""Benchmark of the segmentation jobs: the whole `clustering fit` (model
-selection included) and the stability backtest at scale 1, and scoring
-throughput at scale 10, written to benchmarks/SEGMENTS.md.
+"""The segmentation jobs: the whole `clustering fit` (model selection
+included) and the stability backtest at the fit scale, and scoring throughput
+at the score scale; the report's segmentation section. Used by the suite
+driver, benchmarks/run.py.
 
-    .venv/bin/python benchmarks/segments.py          # scales 1 (fit) and 10 (score)
-
-Warehouses come from benchmarks/work/scale-<s>/ (built here with the daily dbt
-selection when missing). Baselines are measured in the same run, so the
-figures that matter are ratios:
+Warehouses come from benchmarks/work/scale-<s>/ (generated when missing,
+built with the daily dbt selection). Baselines are measured in the same run:
 - fit: one k-means fit of the chosen structure on every customer, the least a
   refit must do; the whole fit compares 12 candidates with bootstrap refits.
 - score: reading the features mart into memory, the least a scoring run must
@@ -15,21 +13,17 @@ figures that matter are ratios:
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import shutil
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import duckdb  # noqa: E402
-from warehouse_build import Measure, machine, measure, versions  # noqa: E402
+from warehouse_build import Measure, measure  # noqa: E402
 
 from clustering.build import run_dbt  # noqa: E402
 from clustering.models import make_segmenter  # noqa: E402
@@ -43,7 +37,7 @@ BIN = Path(sys.executable).parent
 def warehouse_for(scale: float, work: Path) -> Path:
     """A built warehouse at this scale (generated and built when missing)."""
     folder = work / f"scale-{scale:g}"
-    warehouse = folder / "segments.duckdb"
+    warehouse = folder / "warehouse.duckdb"
     data = folder / "data"
     if not (data / ".complete").is_file():
         shutil.rmtree(data, ignore_errors=True)
@@ -152,12 +146,13 @@ def table_row(*cells: object) -> str:
     return "| " + " | ".join(str(cell) for cell in cells) + " |"
 
 
-def report(
+def section(
     fit: dict[str, object],
     score: dict[str, object],
     stability: dict[str, object],
     scales: tuple[float, float],
-) -> str:
+) -> tuple[str, list[str]]:
+    """The report's segmentation section and its target lines."""
     fit_measure: Measure = fit["fit"]  # type: ignore[assignment]
     score_measure: Measure = score["score"]  # type: ignore[assignment]
     fit_ratio = fit_measure.seconds / float(fit["single_fit_seconds"])
@@ -211,16 +206,19 @@ def report(
             ),
         ]
     )
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    fit_verdict = "met" if fit_measure.seconds < 120 else "missed"
-    score_verdict = "met" if per_second >= 1e6 else "missed"
-    return f"""# Benchmark report: segmentation
+    backtest_seconds = stability_backtest.seconds
+    targets = [
+        f"Whole `clustering fit` at scale {scales[0]:g} under 2 minutes: "
+        f"{fit_measure.seconds:.1f} s, "
+        + ("**met**" if fit_measure.seconds < 120 else "**missed**"),
+        f"Scoring at scale {scales[1]:g}, 1 M customers per second or better: "
+        f"{per_second / 1e6:.2f} M/s, " + ("**met**" if per_second >= 1e6 else "**missed**"),
+        f"Stability backtest at scale {scales[0]:g} under 5 minutes: {backtest_seconds:.0f} s, "
+        + ("**met**" if backtest_seconds < 300 else "**missed**"),
+    ]
+    text = f"""## Segmentation
 
-Measured {now} on {machine()}; {versions()}.
-
-Reproduce: `make benchmark` (or `.venv/bin/python benchmarks/segments.py`).
-
-## Fit (scale {scales[0]:g})
+### Fit (scale {scales[0]:g})
 
 `clustering fit` as an operator runs it, in its own process (start-up, reading the
 mart, comparing 12 candidates on a 20,000-customer sample with 5 bootstrap refits
@@ -230,13 +228,11 @@ customer (best of 3).
 
 {fit_table}
 
-Target: the whole fit under 2 minutes on 2 cores: {fit_measure.seconds:.1f} s, {fit_verdict}.
-
 Chosen: {fit["chosen"]}. {fit["reason"]}.
 
 {names}
 
-## Scoring (scale {scales[1]:g})
+### Scoring (scale {scales[1]:g})
 
 `clustering score` with the scale-{scales[0]:g} model (same feature schema): read the
 mart, assign, write the three tables in one transaction, export Parquet and CSV.
@@ -245,11 +241,10 @@ memory (best of 3). Baseline, same run: reading the features mart into memory.
 
 {score_table}
 
-Target: scoring at 1 M customers per second or better: {per_second / 1e6:.2f} M/s,
-{score_verdict}. The whole job, I/O included, handles
-{float(score["customers"]) / score_measure.seconds:,.0f} customers per second.
+Assignment runs at {per_second / 1e6:.2f} M customers per second; the whole job, I/O
+included, handles {float(score["customers"]) / score_measure.seconds:,.0f} customers per second.
 
-## Stability backtest (scale {scales[0]:g})
+### Stability backtest (scale {scales[0]:g})
 
 *Snapshots*: `dbt build --selector stability`, the monthly feature snapshots and
 their data tests over the daily warehouse (not part of the daily build).
@@ -264,46 +259,6 @@ and its noise band against the saved model, appends a row).
 
 {stability_table}
 
-Target: the full backtest in under 5 minutes on 2 cores: {stability_backtest.seconds:.0f} s,
-{"met" if stability_backtest.seconds < 300 else "missed"}.
-
 Result on this data: {stability["recommendation"]}.
 """
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit-scale", type=float, default=1)
-    parser.add_argument("--score-scale", type=float, default=10)
-    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work")
-    parser.add_argument("--report", type=Path, default=REPO / "benchmarks" / "SEGMENTS.md")
-    args = parser.parse_args()
-    os.environ.pop("OLIST_WAREHOUSE", None)
-    fit_warehouse = warehouse_for(args.fit_scale, args.work)
-    fit = fit_figures(fit_warehouse)
-    print(
-        f"fit at scale {args.fit_scale:g}: {fit['fit'].seconds:.1f}s "
-        f"(one final fit {fit['single_fit_seconds']:.2f}s), chose {fit['chosen']}",
-        flush=True,
-    )
-    stability = stability_figures(fit_warehouse)
-    print(
-        f"stability at scale {args.fit_scale:g}: backtest {stability['backtest'].seconds:.1f}s, "
-        f"monitor {stability['monitor'].seconds:.1f}s",
-        flush=True,
-    )
-    score_warehouse = warehouse_for(args.score_scale, args.work)
-    score = score_figures(score_warehouse, fit_warehouse.parent / "models")
-    print(
-        f"score at scale {args.score_scale:g}: job {score['score'].seconds:.1f}s, assign "
-        f"{score['per_second']:,.0f} customers/s",
-        flush=True,
-    )
-    args.report.write_text(
-        report(fit, score, stability, (args.fit_scale, args.score_scale)), "utf-8"
-    )
-    print(json.dumps({"report": str(args.report)}))
-
-
-if __name__ == "__main__":
-    main()
+    return text, targets

@@ -1,8 +1,6 @@
-"""Benchmark of the warehouse build: generation, `dbt build`, the bare DuckDB
-floor, re-keying and storage, at several scales, written to REPORT.md.
-
-    .venv/bin/python benchmarks/warehouse_build.py            # scales 1 and 10
-    .venv/bin/python benchmarks/warehouse_build.py --scales 1 # quicker
+"""The warehouse build at one scale: generation, the bare DuckDB floor, the
+`dbt build` of the daily selection, and storage with integer keys versus hex
+ids. Used by the suite driver, benchmarks/run.py.
 
 Every step runs in its own process so its wall time and peak resident memory
 (from wait4) are its own. The floor is a bare DuckDB load of the same CSV
@@ -12,7 +10,6 @@ measured in the same run, so the figures that matter are ratios.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -21,7 +18,6 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -99,7 +95,12 @@ def storage_comparison(warehouse: Path, work: Path) -> dict[str, dict[str, int]]
     return sizes
 
 
-def run_scale(scale: float, work: Path) -> dict[str, object]:
+def run_scale(
+    scale: float, work: Path, *, models_only: bool = True, storage: bool = True
+) -> dict[str, object]:
+    """Generate the data at `scale`, load it bare (the floor), build it with the
+    daily selection (and, with `models_only`, once more without data tests),
+    and measure storage; wall time and peak memory of each step."""
     data = work / f"data-{scale:g}"
     warehouse = work / f"warehouse-{scale:g}.duckdb"
     dbt_work = work / f"dbt-{scale:g}"
@@ -130,10 +131,12 @@ def run_scale(scale: float, work: Path) -> dict[str, object]:
     # `make run` builds with `--selector daily`; dbt ignores --exclude next to a
     # selector, so the same selection is spelled out here: no unit tests, no
     # segments layer (the clustering job feeds it later), no monthly stability
-    # snapshots (built only before the backtest; timed in SEGMENTS.md).
+    # snapshots (built only before the backtest; timed in the segmentation section).
     daily = ["--exclude", "test_type:unit", "source:segments+", "tag:stability"]
-    models_only = measure([dbt, "build", *daily, "test_type:data", *dbt_paths], env)
-    warehouse.unlink(missing_ok=True)
+    models = None
+    if models_only:
+        models = measure([dbt, "build", *daily, "test_type:data", *dbt_paths], env)
+        warehouse.unlink(missing_ok=True)
     full = measure([dbt, "build", *daily, *dbt_paths], env)
     results = json.loads((dbt_work / "target" / "run_results.json").read_text())
     timings = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results["results"]}
@@ -146,7 +149,7 @@ def run_scale(scale: float, work: Path) -> dict[str, object]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         orders = con.execute("select count(*) from staging.stg_olist__orders").fetchall()[0][0]
         people = con.execute("select count(*) from marts.dim_customers").fetchall()[0][0]
-    storage = storage_comparison(warehouse, work)
+    sizes = storage_comparison(warehouse, work) if storage else {}
     return {
         "scale": scale,
         "csv_mib": csv_mib,
@@ -154,12 +157,15 @@ def run_scale(scale: float, work: Path) -> dict[str, object]:
         "people": people,
         "generation": generation,
         "floor": floor,
-        "models_only": models_only,
+        "models_only": models,
         "full_build": full,
         "rekey_seconds": rekey,
         "base_seconds": base,
         "warehouse_mib": warehouse.stat().st_size / 2**20,
-        "storage": storage,
+        "storage": sizes,
+        "data": data,
+        "warehouse": warehouse,
+        "compiled": dbt_work / "target" / "compiled",
         "slowest": slowest,
         "test_seconds": tests,
     }
@@ -188,125 +194,3 @@ def versions() -> str:
         f"Python {platform.python_version()}, duckdb {duckdb.__version__}, "
         f"dbt-core {dbt.version.__version__}"
     )
-
-
-def report(rows: list[dict[str, object]], command: str) -> str:
-    lines = [
-        "# Benchmark report",
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; {versions()}.",
-        "",
-        f"Reproduce: `{command}`",
-        "",
-        "## Warehouse build",
-        "",
-        "Each step is its own process: wall time and peak resident memory. *Floor*: a bare",
-        "DuckDB load of the same nine CSV files (all columns as text, into a fresh file), the",
-        "least any pipeline over these files must do. *dbt build*: the build `make run` runs",
-        "(`dbt build --selector daily`: seeds, models and every data test) into a",
-        "fresh warehouse, dbt start-up included; *models only* also excludes the data tests.",
-        "Unit tests (fixed inputs, not the data) run in `make test`.",
-        "",
-        "| scale | orders | CSV MiB | generate s | floor s | dbt build s | models only s "
-        "| build / floor | models / floor | re-keying s | parse+check s | build peak MiB "
-        "| floor peak MiB | warehouse MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        g, f, m, b = row["generation"], row["floor"], row["models_only"], row["full_build"]
-        lines.append(
-            f"| {row['scale']:g} | {row['orders']:,} | {row['csv_mib']:.0f} | {g.seconds:.1f} "
-            f"| {f.seconds:.1f} | {b.seconds:.1f} | {m.seconds:.1f} | {b.seconds / f.seconds:.1f}x "
-            f"| {m.seconds / f.seconds:.1f}x | {row['rekey_seconds']:.2f} "
-            f"| {row['base_seconds']:.1f} | {b.peak_mib:.0f} | {f.peak_mib:.0f} "
-            f"| {row['warehouse_mib']:.0f} |"
-        )
-    lines += [
-        "",
-        "*re-keying s*: execution time of the six key-map models (hex id -> UINTEGER) inside",
-        "the build. *parse+check s*: the nine base models that read, type and check every raw",
-        "row. Generation peak memory: "
-        + ", ".join(f"scale {r['scale']:g}: {r['generation'].peak_mib:.0f} MiB" for r in rows)
-        + ".",
-        "",
-        "## Targets",
-        "",
-    ]
-    for row in rows:
-        build, floor = row["full_build"].seconds, row["floor"].seconds
-        if row["scale"] == 1:
-            verdict = "met" if build < 30 else f"missed by {build - 30:.1f} s"
-            lines.append(
-                f"- Scale 1 builds in under 30 s with dbt start-up: {build:.1f} s, {verdict}."
-            )
-        if row["scale"] == 10:
-            ratio = build / floor
-            verdict = "met" if ratio <= 3 else f"missed: {ratio:.1f}x, {ratio / 3 - 1:.0%} over"
-            lines.append(
-                f"- Scale 10 build within 3x of the floor: {verdict} "
-                f"(models alone {row['models_only'].seconds / floor:.1f}x)."
-            )
-    lines += [
-        "",
-        "Wall times on this 2-core VM vary by up to a third between runs, which is why the",
-        "floor is measured in the same run; even so the scale-10 ratio ranged from 3.6x to",
-        "4.8x over repeated runs of this configuration on 2026-11-25.",
-        "",
-        "Where the build spends its time (execution time inside dbt, summed over its two",
-        "threads):",
-        "",
-    ]
-    for row in rows:
-        top = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in row["slowest"])
-        lines.append(
-            f"- scale {row['scale']:g}: data tests {row['test_seconds']:.1f} s in all; "
-            f"slowest nodes {top}."
-        )
-    lines += [
-        "",
-        "## Storage: integer keys versus hex ids",
-        "",
-        "The same table written alone to a fresh DuckDB file, once with UINTEGER keys and",
-        "once with the 32-character hex ids in their place.",
-        "",
-        "| scale | table | integer keys MiB | hex ids MiB | saved |",
-        "|---|---|---|---|---|",
-    ]
-    for row in rows:
-        for table, sizes in row["storage"].items():
-            keyed, hexed = sizes["integer keys"], sizes["hex ids"]
-            lines.append(
-                f"| {row['scale']:g} | {table} | {keyed / 2**20:.1f} | {hexed / 2**20:.1f} "
-                f"| {1 - keyed / hexed:.0%} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
-    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work")
-    parser.add_argument("--report", type=Path, default=REPO / "benchmarks" / "REPORT.md")
-    args = parser.parse_args()
-    args.work.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for scale in args.scales:
-        row = run_scale(scale, args.work)
-        rows.append(row)
-        print(
-            f"scale {scale:g}: generate {row['generation'].seconds:.1f}s, "
-            f"floor {row['floor'].seconds:.1f}s, dbt build {row['full_build'].seconds:.1f}s "
-            f"(models only {row['models_only'].seconds:.1f}s, re-keying "
-            f"{row['rekey_seconds']:.2f}s), peak {row['full_build'].peak_mib:.0f} MiB",
-            flush=True,
-        )
-    scales = " ".join(f"{scale:g}" for scale in args.scales)
-    command = ".venv/bin/python benchmarks/warehouse_build.py --scales " + scales
-    if args.scales == [1, 10]:
-        command = "make benchmark"
-    args.report.write_text(report(rows, command), encoding="utf-8")
-    print(f"wrote {args.report}")
-
-
-if __name__ == "__main__":
-    main()
