@@ -4,35 +4,21 @@ a difference. A smoke run of the benchmark code, without timing."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from tests.benchmark_support import load_benchmark
+
 pytestmark = pytest.mark.slow
-
-REFERENCE = Path(__file__).resolve().parent.parent / "benchmarks" / "pandas_reference.py"
-
-
-def _load_reference() -> ModuleType:
-    """benchmarks/ is a folder of scripts, not a package: load the module by path."""
-    spec = importlib.util.spec_from_file_location("pandas_reference", REFERENCE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look the defining module up in sys.modules.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def reference() -> ModuleType:
-    return _load_reference()
+    return load_benchmark("pandas_reference")
 
 
 @pytest.fixture(scope="module")

@@ -5,27 +5,13 @@ an id, so the benchmark compares two ways of doing the same work."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from clustering.build import run_dbt
+from tests.benchmark_support import load_benchmark
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-rekeying = _load("rekeying")
+rekeying = load_benchmark("rekeying")
 
 
 @pytest.fixture(scope="module")
