@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from clustering.synth.tables import HEADERS
+
 REPO = Path(__file__).resolve().parent.parent
 
 MARTS = ("fct_orders", "fct_customer_rfm", "fct_customer_features")
@@ -49,88 +51,20 @@ ROW_IDS = {
     "fct_customer_features": "customer_unique_id",
 }
 
-# File and the columns read from it. No row check reads the city columns or
-# geolocation_state, and every file has a required column, so a blank record
-# is rejected whether or not those columns are read: leaving them out changes
-# no accepted row and saves most of the memory of the geolocation file.
+# No row check reads the city columns or geolocation_state, and every file has
+# a required column, so a blank record is rejected whether or not those columns
+# are read: leaving them out changes no accepted row and saves most of the
+# memory of the geolocation file.
+UNREAD_COLUMNS = frozenset(
+    {"customer_city", "seller_city", "geolocation_city", "geolocation_state"}
+)
 FILES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "customers": (
-        "olist_customers_dataset.csv",
-        ("customer_id", "customer_unique_id", "customer_zip_code_prefix", "customer_state"),
-    ),
-    "orders": (
-        "olist_orders_dataset.csv",
-        (
-            "order_id",
-            "customer_id",
-            "order_status",
-            "order_purchase_timestamp",
-            "order_approved_at",
-            "order_delivered_carrier_date",
-            "order_delivered_customer_date",
-            "order_estimated_delivery_date",
-        ),
-    ),
-    "order_items": (
-        "olist_order_items_dataset.csv",
-        (
-            "order_id",
-            "order_item_id",
-            "product_id",
-            "seller_id",
-            "shipping_limit_date",
-            "price",
-            "freight_value",
-        ),
-    ),
-    "order_payments": (
-        "olist_order_payments_dataset.csv",
-        (
-            "order_id",
-            "payment_sequential",
-            "payment_type",
-            "payment_installments",
-            "payment_value",
-        ),
-    ),
-    "order_reviews": (
-        "olist_order_reviews_dataset.csv",
-        (
-            "review_id",
-            "order_id",
-            "review_score",
-            "review_comment_title",
-            "review_comment_message",
-            "review_creation_date",
-            "review_answer_timestamp",
-        ),
-    ),
-    "products": (
-        "olist_products_dataset.csv",
-        (
-            "product_id",
-            "product_category_name",
-            "product_name_lenght",
-            "product_description_lenght",
-            "product_photos_qty",
-            "product_weight_g",
-            "product_length_cm",
-            "product_height_cm",
-            "product_width_cm",
-        ),
-    ),
-    "sellers": (
-        "olist_sellers_dataset.csv",
-        ("seller_id", "seller_zip_code_prefix", "seller_state"),
-    ),
-    "geolocation": (
-        "olist_geolocation_dataset.csv",
-        ("geolocation_zip_code_prefix", "geolocation_lat", "geolocation_lng"),
-    ),
-    "product_category_name_translation": (
-        "product_category_name_translation.csv",
-        ("product_category_name", "product_category_name_english"),
-    ),
+    # Table name (the file without olist_ and _dataset) -> file, columns read.
+    file.removeprefix("olist_").removesuffix(".csv").removesuffix("_dataset"): (
+        file,
+        tuple(column for column in header if column not in UNREAD_COLUMNS),
+    )
+    for file, header in HEADERS.items()
 }
 
 HEX_ID = r"[0-9a-f]{32}"
