@@ -104,45 +104,54 @@ row_rejected as (
 
 parent_{{ loop.index }} as (
     -- A primary key of the parent's staging model (unique by construction and
-    -- tested), so this left join cannot multiply rows.
+    -- tested).
     select {{ fk.to_column }} as parent_key
     from {{ fk.to }}
 ),
 {%- endfor %}
 
+parent_checked as (
+    -- One flag per foreign key, as a membership test rather than a left join:
+    -- the engine then hashes the narrow parent keys instead of possibly the
+    -- wide child rows (at scale 30 three chained left joins ran out of memory;
+    -- at scale 10 this form is about a third faster with half the memory).
+    select
+        row_rejected.*
+        {%- for fk in foreign_keys %},
+        {{ has_match('row_rejected.' ~ fk.column, 'parent_' ~ loop.index, 'parent_key') }} as has_parent_{{ loop.index }}
+        {%- endfor %}
+    from row_rejected
+),
+
 key_checked as (
     select
-        row_rejected.*,
+        parent_checked.*,
         case
-            when row_rejected.failed_check is not null then row_rejected.row_reject_reason
-            when row_rejected.primary_key_rank > 1 then 'duplicate_primary_key'
+            when parent_checked.failed_check is not null then parent_checked.row_reject_reason
+            when parent_checked.primary_key_rank > 1 then 'duplicate_primary_key'
             {%- for fk in foreign_keys %}
-            when parent_{{ loop.index }}.parent_key is null then 'orphan_foreign_key'
+            when not parent_checked.has_parent_{{ loop.index }} then 'orphan_foreign_key'
             {%- endfor %}
         end as reject_reason,
         case
-            when row_rejected.failed_check is not null then row_rejected.row_reject_column
-            when row_rejected.primary_key_rank > 1 then {{ sql_string_literal(primary_key | join(',')) if primary_key else 'null' }}
+            when parent_checked.failed_check is not null then parent_checked.row_reject_column
+            when parent_checked.primary_key_rank > 1 then {{ sql_string_literal(primary_key | join(',')) if primary_key else 'null' }}
             {%- for fk in foreign_keys %}
-            when parent_{{ loop.index }}.parent_key is null then {{ sql_string_literal(fk.column) }}
+            when not parent_checked.has_parent_{{ loop.index }} then {{ sql_string_literal(fk.column) }}
             {%- endfor %}
         end as reject_column,
         case
-            when row_rejected.failed_check is not null then row_rejected.row_reject_value
-            when row_rejected.primary_key_rank > 1 then
-                {%- if primary_key | length == 1 %} cast(row_rejected.{{ primary_key[0] }} as varchar)
-                {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(row_rejected.{{ column }} as varchar){{ ', ' if not loop.last }}{% endfor %})
+            when parent_checked.failed_check is not null then parent_checked.row_reject_value
+            when parent_checked.primary_key_rank > 1 then
+                {%- if primary_key | length == 1 %} cast(parent_checked.{{ primary_key[0] }} as varchar)
+                {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(parent_checked.{{ column }} as varchar){{ ', ' if not loop.last }}{% endfor %})
                 {%- else %} null
                 {%- endif %}
             {%- for fk in foreign_keys %}
-            when parent_{{ loop.index }}.parent_key is null then row_rejected.{{ fk.column }}
+            when not parent_checked.has_parent_{{ loop.index }} then parent_checked.{{ fk.column }}
             {%- endfor %}
         end as reject_value
-    from row_rejected
-    {%- for fk in foreign_keys %}
-    left join parent_{{ loop.index }}
-        on row_rejected.{{ fk.column }} = parent_{{ loop.index }}.parent_key
-    {%- endfor %}
+    from parent_checked
 ),
 
 final as (
