@@ -55,7 +55,7 @@ segments: build
 	$(BIN)/clustering report
 
 # The maintenance contract: build the monthly snapshots (selector stability,
-# left out of the daily build), backtest the segmentation over them (about two
+# left out of the daily build), backtest the segmentation over them (about a
 # minutes at scale 1) and run the refresh monitor once.
 maintenance: segments
 	$(BIN)/dbt build --selector stability
