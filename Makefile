@@ -56,7 +56,7 @@ segments: build
 
 # The maintenance contract: build the monthly snapshots (selector stability,
 # left out of the daily build), backtest the segmentation over them (about a
-# minutes at scale 1) and run the refresh monitor once.
+# minute at scale 1) and run the refresh monitor once.
 maintenance: segments
 	$(BIN)/dbt build --selector stability
 	$(BIN)/clustering stability
