@@ -16,7 +16,6 @@ import platform
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,17 +35,37 @@ class Measure:
     peak_mib: float
 
 
+# Linux carries a process's peak resident memory into the children it forks
+# (and through exec), so a step started by a driver that has grown (after the
+# pandas comparison holds frames of millions of rows) would report the driver's
+# peak, not its own. A small launcher, started fresh for each step, forks the
+# step instead and reports the step's own wall time and peak memory.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(process.pid, 0)
+seconds = time.perf_counter() - started
+print(json.dumps([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def measure(command: list[str], env: dict[str, str] | None = None) -> Measure:
     """Run a command to completion; its wall time and peak RSS (MiB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=REPO, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL
+    completed = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command],
+        cwd=REPO,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
     )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark launcher failed for: {' '.join(command)}")
+    seconds, peak_kib, exit_code = json.loads(completed.stdout.strip().splitlines()[-1])
+    if exit_code != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(command)}")
-    return Measure(seconds, usage.ru_maxrss / 1024)
+    return Measure(seconds, peak_kib / 1024)
 
 
 BARE_LOAD = """
