@@ -215,6 +215,16 @@ def build_section(builds: list[dict[str, object]]) -> tuple[str, list[str]]:
             f"{build_exp:.2f}, floor time {floor_exp:.2f}, build peak memory "
             f"{memory_exp:.2f}, generator peak memory {generate_exp:.2f} (it streams).",
         ]
+    large = [r for r in builds if r["scale"] >= 10]
+    if len(large) >= 2:
+        # Start-up and fixed costs flatten the slope over small scales; from
+        # scale 10 up the slope shows how the work itself grows.
+        large_orders = [float(r["orders"]) for r in large]
+        text.append(
+            "From scale 10 up: build time "
+            f"{fit_exponent(large_orders, [r['full_build'].seconds for r in large]):.2f}, "
+            f"floor time {fit_exponent(large_orders, [r['floor'].seconds for r in large]):.2f}."
+        )
     scales = ", ".join(f'"{r["scale"]:g}"' for r in builds)
     text += [
         "",
