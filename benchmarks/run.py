@@ -220,11 +220,12 @@ def build_section(builds: list[dict[str, object]]) -> tuple[str, list[str]]:
         # Start-up and fixed costs flatten the slope over small scales; from
         # scale 10 up the slope shows how the work itself grows.
         large_orders = [float(r["orders"]) for r in large]
-        text.append(
+        text += [
+            "",
             "From scale 10 up: build time "
             f"{fit_exponent(large_orders, [r['full_build'].seconds for r in large]):.2f}, "
-            f"floor time {fit_exponent(large_orders, [r['floor'].seconds for r in large]):.2f}."
-        )
+            f"floor time {fit_exponent(large_orders, [r['floor'].seconds for r in large]):.2f}.",
+        ]
     scales = ", ".join(f'"{r["scale"]:g}"' for r in builds)
     text += [
         "",
