@@ -50,6 +50,10 @@ SCALE_HELP = "1 reproduces the real row counts; 0.01 for tests, 10 or 100 for be
 SEED_HELP = "Random seed; the same seed gives byte-identical files."
 FAULTS_HELP = "Inject this many rows of each fault kind (0 = clean data), for loader tests."
 MANIFEST_HELP = "Also write the generation summary as JSON to this file."
+AS_OF_DAY_HELP = (
+    "Write the dataset as it stood at the end of this day (YYYY-MM-DD): only orders "
+    "purchased by then, with the deliveries and reviews known by then."
+)
 
 
 @app.command()
@@ -59,10 +63,14 @@ def generate(
     seed: Annotated[int, typer.Option(help=SEED_HELP)] = 42,
     faults: Annotated[int, typer.Option(help=FAULTS_HELP)] = 0,
     manifest: Annotated[Path | None, typer.Option(help=MANIFEST_HELP)] = None,
+    as_of_day: Annotated[str | None, typer.Option(help=AS_OF_DAY_HELP)] = None,
 ) -> None:
     """Write a deterministic synthetic Olist dataset in the exact Kaggle CSV layout."""
     from clustering.synth import generate as generate_dataset
 
+    if as_of_day is not None:
+        _generate_day(out, scale=scale, seed=seed, as_of_day=as_of_day)
+        return
     if scale <= 0:
         _fail(f"--scale must be positive, got {scale}; use 1 for the real row counts")
     if faults < 0:
@@ -76,6 +84,30 @@ def generate(
         manifest.write_text(summary.to_json(), encoding="utf-8")
     rows = ", ".join(f"{name} {count:,}" for name, count in summary.rows.items())
     typer.echo(f"wrote {out} (scale {scale}, seed {seed}, faults {faults}): {rows}")
+
+
+def _generate_day(out: Path, *, scale: float, seed: int, as_of_day: str) -> None:
+    """The complete dataset in a scratch folder, cut to the end of one day."""
+    import tempfile
+    from datetime import date
+
+    from clustering.synth import generate as generate_dataset
+    from clustering.synth.days import cut_to_day
+
+    try:
+        day = date.fromisoformat(as_of_day)
+    except ValueError:
+        _fail(f"--as-of-day must be a date as YYYY-MM-DD, got {as_of_day!r}")
+    if scale <= 0:
+        _fail(f"--scale must be positive, got {scale}; use 1 for the real row counts")
+    try:
+        with tempfile.TemporaryDirectory(prefix="olist-complete-") as scratch:
+            generate_dataset(Path(scratch), scale=scale, seed=seed)
+            rows = cut_to_day(Path(scratch), out, day)
+    except (OSError, ValueError) as error:
+        _fail(f"could not generate the dataset in {out}: {error}")
+    counts = ", ".join(f"{name} {count:,}" for name, count in rows.items())
+    typer.echo(f"wrote {out} as of the end of {day} (scale {scale}, seed {seed}): {counts}")
 
 
 WAREHOUSE_HELP = (
