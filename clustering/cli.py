@@ -68,11 +68,11 @@ def generate(
     """Write a deterministic synthetic Olist dataset in the exact Kaggle CSV layout."""
     from clustering.synth import generate as generate_dataset
 
+    if scale <= 0:
+        _fail(f"--scale must be positive, got {scale}; use 1 for the real row counts")
     if as_of_day is not None:
         _generate_day(out, scale=scale, seed=seed, as_of_day=as_of_day)
         return
-    if scale <= 0:
-        _fail(f"--scale must be positive, got {scale}; use 1 for the real row counts")
     if faults < 0:
         _fail(f"--faults must be 0 or more, got {faults}")
     try:
@@ -98,8 +98,6 @@ def _generate_day(out: Path, *, scale: float, seed: int, as_of_day: str) -> None
         day = date.fromisoformat(as_of_day)
     except ValueError:
         _fail(f"--as-of-day must be a date as YYYY-MM-DD, got {as_of_day!r}")
-    if scale <= 0:
-        _fail(f"--scale must be positive, got {scale}; use 1 for the real row counts")
     try:
         with tempfile.TemporaryDirectory(prefix="olist-complete-") as scratch:
             generate_dataset(Path(scratch), scale=scale, seed=seed)

@@ -21,12 +21,14 @@ happened on D+1.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import numpy as np
+
 from clustering.synth import tables as t
+from clustering.synth import writer as w
 
 _TIMESTAMP = "%Y-%m-%d %H:%M:%S"
 # Order of the steps an order goes through; canceled and unavailable are not
@@ -37,21 +39,20 @@ _STATUS_AT_STEP = ("created", "approved", "shipped", "delivered")
 
 
 def _records(path: Path) -> Iterator[tuple[list[str], str]]:
-    """Each record of a CSV file with its exact text (header first)."""
+    """Each record of a CSV file with its exact text (header first), streamed:
+    the reader pulls lines through `remember`, so the lines it consumed for a
+    record are that record's text, line breaks inside quoted fields included."""
+    consumed: list[str] = []
+
+    def remember(lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            consumed.append(line)
+            yield line
+
     with path.open(encoding="utf-8", newline="") as handle:
-        text = handle.read()
-    lines = text.splitlines(keepends=True)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 0
-    for fields in reader:
-        end = reader.line_num
-        yield fields, "".join(lines[start:end])
-        start = end
-
-
-def _quoted_id(value: str) -> str:
-    # The Kaggle layout quotes a value that starts with a digit (writer.py).
-    return f'"{value}"' if value[:1].isdigit() else value
+        for fields in csv.reader(remember(handle)):
+            yield fields, "".join(consumed)
+            consumed.clear()
 
 
 def _known(value: str, cutoff: datetime) -> bool:
@@ -89,7 +90,8 @@ def _order_then(fields: list[str], header: list[str], cutoff: datetime) -> list[
 
 def _order_text(fields: list[str], newline: str) -> str:
     order_id, customer_id, status, *times = fields
-    return ",".join([_quoted_id(order_id), _quoted_id(customer_id), status, *times]) + newline
+    ids = w.quote_ids(np.asarray([order_id, customer_id]))
+    return ",".join([*ids, status, *times]) + newline
 
 
 def cut_to_day(source: Path, out: Path, day: date) -> dict[str, int]:
@@ -160,6 +162,5 @@ def cut_to_day(source: Path, out: Path, day: date) -> dict[str, int]:
     write(t.PRODUCTS, lambda h, f, text: text if f[0] in products else None)
     write(t.SELLERS, lambda h, f, text: text if f[0] in sellers else None)
     for name in (t.GEOLOCATION, t.TRANSLATION):
-        (out / name).write_bytes((source / name).read_bytes())
-        written[name] = sum(1 for _ in _records(source / name)) - 1
+        write(name, lambda h, f, text: text)
     return written
