@@ -24,7 +24,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pandas_reference  # noqa: E402
 import rekeying  # noqa: E402
@@ -54,8 +53,7 @@ DETAIL_SCALES = (1, 10)
 
 def fit_exponent(x: list[float], y: list[float]) -> float:
     """Slope of log y against log x: 1 is linear growth, 2 quadratic."""
-    slope, _ = np.polyfit(np.log(x), np.log(y), 1)
-    return float(slope)
+    return rekeying.PowerLaw.fit(x, y).exponent
 
 
 def table(header: list[str], rows: list[list[object]]) -> str:
