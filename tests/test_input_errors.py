@@ -58,10 +58,20 @@ def test_wrong_delimiter_is_explained(broken_copy, tmp_path):
     assert "another delimiter" in result.output
 
 
-def test_a_path_with_quotes_and_spaces_builds(broken_copy, tmp_path):
-    # The input path reaches SQL only as an escaped literal.
+def test_a_path_with_quotes_and_spaces_and_a_header_only_file_build(broken_copy, tmp_path):
+    # The input path reaches SQL only as an escaped literal. A file holding
+    # only its header (a day without reviews yet) is 0 rows, not a failure.
+    reviews = broken_copy / "olist_order_reviews_dataset.csv"
+    header, _ = read_records(reviews)
+    write_records(reviews, header, [])
     result = _build(broken_copy, tmp_path, vars={"as_of_date": "2018-01-31"})
     assert result.ok, result.output[-3000:]
+    summary = query(
+        tmp_path / "wh.duckdb",
+        "select raw_rows, staged_rows, rejected_rows, blank_rows from audit.audit_load_summary "
+        "where source_file = 'olist_order_reviews_dataset.csv'",
+    )
+    assert summary == [(0, 0, 0, 0)]
 
 
 def test_a_hostile_as_of_date_is_an_error_not_sql(broken_copy, tmp_path):

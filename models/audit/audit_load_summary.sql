@@ -5,11 +5,11 @@ base_olist__{{ table_name }} as (
     select
         {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
         cast(count(*) as bigint) as raw_rows,
-        cast(sum(case when reject_reason is null then 1 else 0 end) as bigint) as staged_rows,
-        cast(sum(case when reject_reason is not null then 1 else 0 end) as bigint) as rejected_rows,
-        cast(sum(case when reject_reason = 'blank_row' then 1 else 0 end) as bigint) as blank_rows,
+        cast(count(*) filter (where reject_reason is null) as bigint) as staged_rows,
+        cast(count(*) filter (where reject_reason is not null) as bigint) as rejected_rows,
+        cast(count(*) filter (where reject_reason = 'blank_row') as bigint) as blank_rows,
         {%- if table_name == 'geolocation' %}
-        cast(sum(case when reject_reason is null and not is_in_brazil then 1 else 0 end) as bigint)
+        cast(count(*) filter (where reject_reason is null and not is_in_brazil) as bigint)
             as staged_rows_outside_brazil
         {%- else %}
         cast(0 as bigint) as staged_rows_outside_brazil
