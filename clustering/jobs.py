@@ -24,6 +24,7 @@ import pandas as pd
 from clustering.cards import action_for, description_text, differences_text
 from clustering.drift import bin_edges, bin_shares, label_shares
 from clustering.features import FEATURE_NAMES
+from clustering.history import MembershipChange, record_membership
 from clustering.models import make_segmenter
 from clustering.naming import SegmentMatch, match_segments, name_segments
 from clustering.profiles import (
@@ -69,6 +70,7 @@ class ScoreOutcome:
     as_of_date: str
     count_customers: int
     sizes: dict[str, int]
+    membership: MembershipChange
     exports: list[Path]
     seconds: float
 
@@ -293,8 +295,10 @@ def _profiles_frame(
     return pd.DataFrame(rows)
 
 
-def score_segments(settings: Settings) -> ScoreOutcome:
-    """Assign every customer to a segment of the saved model and publish."""
+def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
+    """Assign every customer to a segment of the saved model, fold the
+    assignments into the membership history and publish them (and, with
+    `export`, their Parquet and CSV copies)."""
     started = time.perf_counter()
     saved = load_model(settings.models_path)
     table = read_features(settings.warehouse)
@@ -333,14 +337,23 @@ def score_segments(settings: Settings) -> ScoreOutcome:
         ),
         "segment_feature_contrasts": contrasts_frame(profiles, frame, saved.version),
     }
-    write_segment_tables(settings.warehouse, tables, model_version=saved.version)
-    exports = export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path)
+    membership = write_segment_tables(
+        settings.warehouse,
+        tables,
+        model_version=saved.version,
+        then=lambda con: record_membership(con, table.as_of_date),
+    )
+    assert membership is not None  # `then` was given
+    exports = (
+        export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path) if export else []
+    )
     sizes = assignments["segment_name"].value_counts().to_dict()
     return ScoreOutcome(
         model_version=saved.version,
         as_of_date=table.as_of_date.isoformat(),
         count_customers=len(assignments),
         sizes={str(k): int(v) for k, v in sizes.items()},
+        membership=membership,
         exports=exports,
         seconds=time.perf_counter() - started,
     )

@@ -7,11 +7,12 @@ the fixed lists below, never from user input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -32,6 +33,8 @@ CONTEXT_COLUMNS: tuple[str, ...] = (
     "is_repeat_buyer",
 )
 
+
+T = TypeVar("T")
 
 # Name the warehouse file is attached under, whatever the file is called.
 CATALOG = "warehouse"
@@ -351,10 +354,52 @@ SEGMENT_TABLES |= {
     ),
 }
 
+# Membership over time (clustering.history keeps them; scoring never replaces
+# them) and the log of daily refreshes (clustering.refresh appends to it).
+SEGMENT_TABLES |= {
+    "customer_segment_history": (
+        ("customer_unique_key", "uinteger"),
+        ("customer_unique_id", "varchar"),
+        ("segment_id", "integer"),
+        ("segment_name", "varchar"),
+        ("model_version", "varchar"),
+        ("valid_from", "date"),
+        ("valid_to", "date"),
+    ),
+    "segment_size_history": (
+        ("as_of_date", "date"),
+        ("model_version", "varchar"),
+        ("segment_id", "integer"),
+        ("segment_name", "varchar"),
+        ("count_customers", "bigint"),
+        ("count_entered", "bigint"),
+        ("count_left", "bigint"),
+    ),
+    "refresh_runs": (
+        ("refreshed_at", "timestamp"),
+        ("as_of_date", "date"),
+        ("input_dir", "varchar"),
+        ("model_version", "varchar"),
+        ("rows_raw", "bigint"),
+        ("rows_rejected", "bigint"),
+        ("count_customers", "bigint"),
+        ("count_new_customers", "bigint"),
+        ("count_changed_segment", "bigint"),
+        ("count_gone_customers", "bigint"),
+        ("is_rerun", "boolean"),
+        ("build_seconds", "double"),
+        ("score_seconds", "double"),
+        ("total_seconds", "double"),
+        ("monitor_line", "varchar"),
+    ),
+}
+
 # Tables that keep history (rows of earlier models are kept, this model's replaced).
 HISTORY_TABLES = ("segment_models", "segment_matches")
 # Tables that only grow: every run adds its rows.
-APPEND_TABLES = ("monitoring_runs",)
+APPEND_TABLES = ("monitoring_runs", "refresh_runs")
+# Tables written by clustering.history through write_segment_tables' `then`.
+MEMBERSHIP_TABLES = ("customer_segment_history", "segment_size_history")
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -363,20 +408,29 @@ def _create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def write_segment_tables(
-    warehouse: Path, tables: dict[str, pd.DataFrame], *, model_version: str
-) -> None:
+    warehouse: Path,
+    tables: dict[str, pd.DataFrame],
+    *,
+    model_version: str,
+    then: Callable[[duckdb.DuckDBPyConnection], T] | None = None,
+) -> T | None:
     """Write the given segment tables in one transaction.
 
     Current-state tables are replaced; history tables get this model's rows
-    replaced and earlier models' rows kept. Nothing is visible to readers
-    until every table is written."""
-    unknown = sorted(set(tables) - set(SEGMENT_TABLES))
+    replaced and earlier models' rows kept. `then(con)`, when given, runs in
+    the same transaction after the tables are written (the membership history
+    folds the new assignments in) and its result is returned. Nothing is
+    visible to readers until all of it is done."""
+    unknown = sorted(set(tables) - set(SEGMENT_TABLES) | set(tables) & set(MEMBERSHIP_TABLES))
     if unknown:
-        raise ValueError(f"unknown segment table(s) {', '.join(unknown)}")
+        raise ValueError(f"unknown or history-only segment table(s) {', '.join(unknown)}")
+    outcome = None
     with connect(warehouse, read_only=False) as con:
         con.execute("begin transaction")
         try:
             con.execute(f"create schema if not exists {SEGMENTS_SCHEMA}")
+            for table in MEMBERSHIP_TABLES:
+                _create_table(con, table)
             for table, frame in tables.items():
                 columns = SEGMENT_TABLES[table]
                 missing = [name for name, _ in columns if name not in frame.columns]
@@ -399,10 +453,13 @@ def write_segment_tables(
                     f"insert into {SEGMENTS_SCHEMA}.{table} select {select_list} from incoming_rows"
                 )
                 con.unregister("incoming_rows")
+            if then is not None:
+                outcome = then(con)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
+    return outcome
 
 
 SNAPSHOTS_TABLE = "fct_customer_features_at_cutoffs"
@@ -482,11 +539,53 @@ def export_tables(warehouse: Path, tables: tuple[str, ...], out_dir: Path) -> li
                 raise ValueError(f"unknown segment table {table!r}")
             for suffix, options in (("parquet", "format parquet"), ("csv", "format csv, header")):
                 path = out_dir / f"{table}.{suffix}"
+                # Written beside, then renamed over: a campaign tool reading
+                # the export meanwhile gets the old file or the new, whole.
+                partial = path.with_name(f".{path.name}.partial")
                 # COPY takes no bound file name; the path is ours, quotes doubled.
-                target = str(path).replace("'", "''")
+                target = str(partial).replace("'", "''")
                 con.execute(
                     f"copy (select * from {SEGMENTS_SCHEMA}.{table} order by all) "
                     f"to '{target}' ({options})"
                 )
+                partial.replace(path)
                 written.append(path)
     return written
+
+
+# The persistent key maps (models/intermediate/keys): table -> (id, key) columns.
+KEY_MAPS: dict[str, tuple[str, str]] = {
+    "int_customer_id_keys": ("customer_id", "customer_key"),
+    "int_customer_unique_id_keys": ("customer_unique_id", "customer_unique_key"),
+    "int_order_id_keys": ("order_id", "order_key"),
+    "int_product_id_keys": ("product_id", "product_key"),
+    "int_review_id_keys": ("review_id", "review_key"),
+    "int_seller_id_keys": ("seller_id", "seller_key"),
+}
+
+
+def changed_keys(warehouse: Path, reference: Path) -> dict[str, int]:
+    """Per key map: ids of `reference` that `warehouse` lost or numbers otherwise.
+
+    Every count is 0 when the keys stayed stable from one version to the next."""
+    counts: dict[str, int] = {}
+    with connect(warehouse) as con:
+        con.execute("attach ? as reference (read_only)", [str(reference)])
+        for table, (id_column, key_column) in KEY_MAPS.items():
+            ((changed,),) = con.execute(
+                f"""
+                select count(*)
+                from reference.intermediate.{table} as before
+                left join {CATALOG}.intermediate.{table} as after
+                    on before.{id_column} = after.{id_column}
+                where after.{key_column} is distinct from before.{key_column}
+                """
+            ).fetchall()
+            counts[table] = int(changed)
+    return counts
+
+
+def has_segment_table(warehouse: Path, table: str) -> bool:
+    """Whether segments.<table> exists in the warehouse."""
+    with connect(warehouse) as con:
+        return bool(table_columns(con, SEGMENTS_SCHEMA, table))
