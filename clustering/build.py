@@ -51,6 +51,19 @@ def find_project_dir(start: Path | None = None) -> Path:
     )
 
 
+def _die_with_parent() -> None:
+    """In the dbt child, before exec: be killed when the parent dies.
+
+    A refresh killed mid-build must not leave dbt writing on; Linux only
+    (elsewhere the child finishes its build into a file nobody publishes)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def dbt_executable() -> str:
     """The dbt installed beside this Python (the project's virtualenv)."""
     beside = Path(sys.executable).with_name("dbt")
@@ -65,13 +78,17 @@ def run_dbt(
     vars: dict[str, object] | None = None,
     project_dir: Path | None = None,
     work_dir: Path | None = None,
+    env: dict[str, str] | None = None,
+    in_process: bool = False,
     check: bool = True,
 ) -> BuildResult:
     """Run `dbt <args>` on the project against `input_dir` into `warehouse`.
 
     `vars` are passed as JSON (never pasted into SQL text by this code; the
-    project quotes them as literals). `work_dir` holds dbt's target/ and
+    project quotes them as literals); `env` adds environment variables the
+    project reads (OLIST_AS_OF_DATE). `work_dir` holds dbt's target/ and
     logs/ (default: beside the warehouse) so parallel builds do not collide.
+    `in_process` runs dbt inside this process (see _invoke_in_process).
     Raises BuildError with dbt's error lines when `check` and dbt fails.
     """
     project = project_dir or find_project_dir()
@@ -94,27 +111,75 @@ def run_dbt(
     ]
     if vars:
         command += ["--vars", json.dumps(vars)]
-    env = {
-        **os.environ,
+    settings = {
         "OLIST_INPUT_DIR": str(Path(input_dir).resolve()),
         "OLIST_WAREHOUSE": str(warehouse),
         "OLIST_TEMP_DIR": str(temp_dir),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "NO_COLOR": "1",
+        **(env or {}),
     }
     started = time.perf_counter()
-    completed = subprocess.run(
-        command, cwd=project, env=env, capture_output=True, text=True, check=False
-    )
+    if in_process:
+        returncode, output = _invoke_in_process(command[1:], settings)
+    else:
+        completed = subprocess.run(
+            command,
+            cwd=project,
+            env={**os.environ, **settings},
+            capture_output=True,
+            text=True,
+            check=False,
+            preexec_fn=_die_with_parent,
+        )
+        returncode, output = completed.returncode, completed.stdout + completed.stderr
     result = BuildResult(
         command=tuple(command),
-        returncode=completed.returncode,
+        returncode=returncode,
         seconds=time.perf_counter() - started,
-        output=completed.stdout + completed.stderr,
+        output=output,
     )
     if check and not result.ok:
         raise BuildError(f"dbt {' '.join(args)} failed: {summarize_errors(result.output)}")
     return result
+
+
+def _invoke_in_process(args: list[str], settings: dict[str, str]) -> tuple[int, str]:
+    """dbt's programmatic entry point (dbtRunner) in this process.
+
+    Spares the interpreter start and dbt's import (a few seconds a call,
+    which matter when one process refreshes day after day), and dies with
+    this process. The project's environment variables are set for the call
+    and restored after; dbt's messages of warning level and above, and the
+    exception that stopped it, make the output. dbt-duckdb keeps the database
+    open between calls, and DuckDB refuses a second handle on the file from
+    the same process, so it is closed after each call."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    messages: list[str] = []
+
+    def collect(event) -> None:
+        if event.info.level in ("warn", "error"):
+            messages.append(event.info.msg)
+
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    try:
+        outcome = dbtRunner(callbacks=[collect]).invoke([*args, "--log-level", "none"])
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        with DuckDBConnectionManager._LOCK:
+            if DuckDBConnectionManager._ENV is not None:
+                DuckDBConnectionManager._ENV.close()
+                DuckDBConnectionManager._ENV = None
+    if outcome.exception is not None:
+        messages.append(f"Encountered an error:\n{outcome.exception}")
+    return (0 if outcome.success else 1), "\n".join(messages)
 
 
 def build_warehouse(
@@ -138,8 +203,25 @@ def build_warehouse(
 _ERROR_LINE = re.compile(r"(Error|error|FAIL|Failure|missing table)")
 
 
+_COLOR = re.compile(r"\x1b\[[0-9;]*m")
+_TIME = re.compile(r"^\d\d:\d\d:\d\d(\.\d+)?\s+")
+
+
 def summarize_errors(output: str, limit: int = 12) -> str:
-    """The lines of dbt's output that explain a failure, joined on one line."""
-    lines = [line.strip() for line in output.splitlines() if _ERROR_LINE.search(line)]
-    lines = [re.sub(r"^\x1b\[[0-9;]*m|^\d\d:\d\d:\d\d\s+", "", line) for line in lines]
-    return " | ".join(dict.fromkeys(lines[:limit])) or output.strip()[-2000:]
+    """The lines of dbt's output that explain a failure, joined on one line.
+
+    An error line and the message lines indented under it (dbt writes a
+    compilation error's text there), without the `> in macro` trail."""
+    kept: list[str] = []
+    under_error = False
+    for raw in output.splitlines():
+        raw = _COLOR.sub("", raw)
+        line = _TIME.sub("", raw).strip()
+        if _ERROR_LINE.search(line):
+            kept.append(line)
+            under_error = True
+        elif under_error and line and not line.startswith(">") and raw[:1].isspace():
+            kept.append(line)
+        else:
+            under_error = under_error and bool(line) and line.startswith(">")
+    return " | ".join(list(dict.fromkeys(kept))[:limit]) or output.strip()[-2000:]

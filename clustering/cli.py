@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from clustering.build import BuildError
+from clustering.history import MembershipChange
 from clustering.jobs import fit_segments, score_segments
 from clustering.maintenance import monitor as run_monitor
 from clustering.maintenance import run_stability
+from clustering.publish import PublishError, Versions
+from clustering.publish import rollback as run_rollback
+from clustering.refresh import RefreshError
+from clustering.refresh import refresh as run_refresh
 from clustering.report.segments import render_report
 from clustering.settings import Settings
 from clustering.store import ModelError
@@ -24,7 +31,15 @@ from clustering.warehouse import WarehouseError
 
 # What the library raises for a user's mistake or an unready warehouse; any
 # other exception is a bug and keeps its traceback.
-LIBRARY_ERRORS = (WarehouseError, ModelError, ValueError, OSError)
+LIBRARY_ERRORS = (
+    WarehouseError,
+    ModelError,
+    BuildError,
+    PublishError,
+    RefreshError,
+    ValueError,
+    OSError,
+)
 
 app = typer.Typer(
     name="clustering",
@@ -89,7 +104,6 @@ def generate(
 def _generate_day(out: Path, *, scale: float, seed: int, as_of_day: str) -> None:
     """The complete dataset in a scratch folder, cut to the end of one day."""
     import tempfile
-    from datetime import date
 
     from clustering.synth import generate as generate_dataset
     from clustering.synth.days import cut_to_day
@@ -200,7 +214,107 @@ def score(
         f"{outcome.model_version} in {outcome.seconds:.1f} s: segments.customer_segments, "
         "segments.segment_profiles, segments.segment_feature_contrasts"
     )
+    typer.echo(_membership_line(outcome.membership))
     typer.echo(f"exports in {settings.exports_path}")
+
+
+def _membership_line(change: MembershipChange) -> str:
+    since = (
+        f"since {change.previous_as_of_date}"
+        if change.previous_as_of_date is not None
+        else "(first scoring recorded: everybody enters)"
+    )
+    rerun = f"; {change.as_of_date} was recorded before and has been replaced" * change.is_rerun
+    return (
+        f"membership history {since}: {change.count_new:,} new, {change.count_changed:,} "
+        f"changed segment, {change.count_gone:,} no longer scored{rerun}"
+    )
+
+
+INPUT_HELP = "Folder holding the day's nine Olist CSV files (the Kaggle layout)."
+AS_OF_DATE_HELP = (
+    "As-of date of the marts, YYYY-MM-DD (default: the day of the last purchase in the files)."
+)
+
+
+@app.command()
+def refresh(
+    input: Annotated[Path, typer.Option(help=INPUT_HELP)],
+    as_of_date: Annotated[str | None, typer.Option(help=AS_OF_DATE_HELP)] = None,
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    skip_tests: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out the dbt data tests, for replaying or backfilling days tested "
+            "before; a daily schedule keeps them (a day failing one is not published)."
+        ),
+    ] = False,
+) -> None:
+    """The daily cycle: build, score with the saved model, record membership changes,
+    monitor, and publish atomically while analysts keep querying.
+
+    Analysts' queries see the previous version until the new one is complete; a
+    failure publishes nothing; `clustering rollback` restores the version before."""
+    day = None
+    if as_of_date is not None:
+        try:
+            day = date.fromisoformat(as_of_date)
+        except ValueError:
+            _fail(f"--as-of-date must be a date as YYYY-MM-DD, got {as_of_date!r}")
+    settings = _settings(warehouse=warehouse, model_dir=model_dir)
+    try:
+        outcome = run_refresh(
+            input,
+            settings,
+            as_of_date=day,
+            run_tests=not skip_tests,
+            step=lambda name: typer.echo(f"  {name} ...", err=True),
+        )
+    except LIBRARY_ERRORS as error:
+        _fail(str(error))
+    seconds = outcome.seconds
+    phases = ", ".join(
+        f"{name} {value:.1f} s" for name, value in seconds.items() if name != "total"
+    )
+    typer.echo(
+        f"published {outcome.published} as of {outcome.as_of_date} in {seconds['total']:.1f} s "
+        f"({phases})"
+    )
+    loads = "; ".join(
+        f"{load.source_file} {load.staged_rows:,}"
+        + (f" ({load.rejected_rows:,} rejected)" if load.rejected_rows else "")
+        for load in outcome.loads
+    )
+    typer.echo(
+        f"loaded {outcome.rows_raw - outcome.rows_rejected:,} rows, rejected "
+        f"{outcome.rows_rejected:,} (audit.audit_rejected_rows): {loads}"
+    )
+    change = outcome.membership
+    typer.echo(
+        f"scored {change.count_customers:,} customers with model {outcome.model_version}; "
+        + _membership_line(change)
+    )
+    if outcome.monitor_line is not None:
+        typer.echo(outcome.monitor_line)
+    if outcome.previous is not None:
+        typer.echo(f"previous version kept as {outcome.previous} (`clustering rollback`)")
+
+
+@app.command()
+def rollback(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+) -> None:
+    """Publish the version before the last refresh again (run twice to undo)."""
+    settings = _settings(warehouse=warehouse)
+    try:
+        kept = run_rollback(Versions(settings.warehouse))
+    except LIBRARY_ERRORS as error:
+        _fail(str(error))
+    typer.echo(
+        f"published the previous version of {settings.warehouse} again; the rolled-back one is "
+        f"kept as {kept}"
+    )
 
 
 @app.command()

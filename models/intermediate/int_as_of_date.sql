@@ -1,8 +1,11 @@
 {#- One row: the as-of date of the marts and the instant it ends.
     Policy in docs block `as_of_policy`: the var as_of_date when given, else
-    the purchase date of the last order that is a real purchase (a purchase
-    status and at least one item), not blindly the last row of the file. -#}
-{%- set as_of_var = var('as_of_date') -%}
+    the environment variable OLIST_AS_OF_DATE when set, else the purchase
+    date of the last order that is a real purchase (a purchase status and at
+    least one item), not blindly the last row of the file.
+    The daily refresh sets the environment variable: a changed var makes dbt
+    parse the whole project again, a changed variable only this file. -#}
+{%- set as_of_var = var('as_of_date') or (env_var('OLIST_AS_OF_DATE', '') | trim) or none -%}
 {%- if as_of_var is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of_var | string) -%}
     {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD (for example 2018-06-30); got: " ~ as_of_var) }}
 {%- endif -%}

@@ -1,0 +1,267 @@
+"""The daily cycle: build, score, record, check and publish one day's data.
+
+One job: `refresh(input_dir, settings)` turns a folder of Olist CSV files
+(the data as they stand at the end of a day) into a new published version of
+the warehouse, while analysts keep querying the current one:
+
+1. take the refresh lock and copy the published warehouse (clustering.publish);
+2. `dbt build --selector daily` the copy from the input folder: every model
+   and data test, so a day that fails a test is never published;
+3. check that every integer key of the published version kept its number;
+4. score every customer with the saved model (no refit) and fold the
+   assignments into the membership history (clustering.history);
+5. `dbt build --selector segments`: the segment tables' tests and views;
+6. run the monitor when a maintenance contract exists (`clustering stability`
+   wrote segments.stability_recommendation);
+7. log the run in segments.refresh_runs, then publish the copy atomically,
+   keeping the version it replaces for `clustering rollback`, and rewrite
+   the campaign exports.
+
+Any failure before step 7 discards the copy and leaves the published
+version untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from clustering.build import BuildError, run_dbt
+from clustering.history import MembershipChange
+from clustering.jobs import EXPORTED_TABLES, score_segments
+from clustering.maintenance import monitor
+from clustering.publish import Versions, discard, publish, refresh_lock, stage
+from clustering.settings import Settings
+from clustering.store import load_model
+from clustering.warehouse import (
+    changed_keys,
+    connect,
+    export_tables,
+    has_segment_table,
+    read_sql,
+    write_segment_tables,
+)
+
+Step = Callable[[str], None]
+
+
+class RefreshError(RuntimeError):
+    """A day could not be refreshed; nothing was published. Says why and what to do."""
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """One input file's rows: read, landed in staging, rejected (audit.audit_rejected_rows)."""
+
+    source_file: str
+    raw_rows: int
+    staged_rows: int
+    rejected_rows: int
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    published: Path
+    previous: Path | None
+    as_of_date: date
+    model_version: str
+    loads: tuple[FileLoad, ...]
+    membership: MembershipChange
+    monitor_line: str | None
+    seconds: dict[str, float]
+
+    @property
+    def rows_raw(self) -> int:
+        return sum(load.raw_rows for load in self.loads)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(load.rejected_rows for load in self.loads)
+
+
+def _latest_recorded_date(warehouse: Path) -> date | None:
+    if not warehouse.is_file() or not has_segment_table(warehouse, "segment_size_history"):
+        return None
+    frame = read_sql(
+        warehouse, "select max(as_of_date) as latest from segments.segment_size_history"
+    )
+    latest = frame["latest"].iloc[0]
+    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+
+
+def _check_inputs(input_dir: Path, settings: Settings, as_of_date: date | None) -> None:
+    """Refuse, before building anything, what cannot succeed."""
+    if not input_dir.is_dir():
+        raise RefreshError(
+            f"input folder {input_dir} not found (or not a folder); name the folder holding "
+            "the day's nine Olist CSV files with --input"
+        )
+    load_model(settings.models_path)  # ModelError: no saved model, says to fit
+    latest = _latest_recorded_date(settings.warehouse)
+    if as_of_date is not None and latest is not None and as_of_date < latest:
+        raise RefreshError(
+            f"the published warehouse {settings.warehouse} is already refreshed to {latest}; "
+            f"refreshing {as_of_date} would rewrite the days after it. Refresh {latest} or "
+            "later, or roll back first with `clustering rollback`"
+        )
+
+
+def _loads(warehouse: Path) -> tuple[FileLoad, ...]:
+    frame = read_sql(
+        warehouse,
+        "select source_file, raw_rows, staged_rows, rejected_rows "
+        "from audit.audit_load_summary order by source_file",
+    )
+    return tuple(
+        FileLoad(row.source_file, int(row.raw_rows), int(row.staged_rows), int(row.rejected_rows))
+        for row in frame.itertuples()
+    )
+
+
+def _check_keys(staged: Path, published: Path) -> None:
+    if not published.is_file():
+        return
+    with connect(published) as con:
+        has_keys = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'intermediate' and table_name = 'int_customer_unique_id_keys'"
+        ).fetchall()[0][0]
+    if not has_keys:
+        return
+    changed = {table: count for table, count in changed_keys(staged, published).items() if count}
+    if changed:
+        detail = ", ".join(f"{table} {count:,}" for table, count in changed.items())
+        raise RefreshError(
+            f"integer keys changed against the published version ({detail} ids lost or "
+            "renumbered); the membership history would no longer join. Was the input folder "
+            "replaced by another dataset? Refresh from the same source, or start a new warehouse"
+        )
+
+
+def refresh(
+    input_dir: Path,
+    settings: Settings,
+    *,
+    as_of_date: date | None = None,
+    run_tests: bool = True,
+    step: Step | None = None,
+) -> RefreshOutcome:
+    """Run one day's cycle from `input_dir` into the warehouse `settings.warehouse`.
+
+    `as_of_date` fixes the marts' as-of date (default: the day of the last
+    purchase in the files). `run_tests=False` leaves out the dbt data tests
+    (for replaying or backfilling days whose files were tested before: a
+    daily refresh keeps them, so a day that fails one is never published).
+    Raises RefreshError, BuildError, ModelError,
+    WarehouseError or a history error with nothing published."""
+    announce = step or (lambda _name: None)
+    started = time.perf_counter()
+    input_dir = Path(input_dir)
+    published = Path(settings.warehouse)
+    _check_inputs(input_dir, settings, as_of_date)
+    versions = Versions(published)
+    seconds: dict[str, float] = {}
+
+    @contextmanager
+    def phase(name: str) -> Iterator[None]:
+        announce(name)
+        begun = time.perf_counter()
+        yield
+        seconds[name] = time.perf_counter() - begun
+
+    with refresh_lock(versions):
+        staged = stage(versions)
+        # The copy scores and records into itself; models, exports and
+        # reports stay where the published warehouse has them.
+        local = settings.with_(
+            warehouse=staged,
+            model_dir=settings.models_path,
+            export_dir=settings.exports_path,
+            report_path=settings.report_file,
+            stability_report_path=settings.stability_report_file,
+        )
+        dbt = partial(
+            run_dbt,
+            input_dir=input_dir,
+            warehouse=staged,
+            # An environment variable, not a var: dbt re-parses the whole
+            # project when a var changes, only int_as_of_date when this does.
+            env={"OLIST_AS_OF_DATE": as_of_date.isoformat()} if as_of_date else None,
+            # Kept across days (like the staged file's name), so dbt parses
+            # the project once and then only what changed.
+            work_dir=versions.work_dir / "dbt",
+            # dbt dies with the refresh, and a process refreshing day after
+            # day imports it once.
+            in_process=True,
+        )
+        # Without tests: models only, and the segments views only when the
+        # copy lacks them (they read the tables scoring replaces).
+        command = "build" if run_tests else "run"
+        try:
+            with phase("build"):
+                try:
+                    dbt([command, "--selector", "daily"])
+                except BuildError as error:
+                    raise RefreshError(
+                        f"the build of {input_dir} failed, nothing was published: {error}"
+                    ) from error
+            loads = _loads(staged)
+            with phase("keys"):
+                _check_keys(staged, published)
+            with phase("score"):
+                scored = score_segments(local, export=False)
+            if run_tests or not has_segment_table(staged, "dim_customer_segments"):
+                with phase("segment tests" if run_tests else "segment views"):
+                    dbt([command, "--selector", "segments"])
+            monitor_line = None
+            if has_segment_table(staged, "stability_recommendation"):
+                with phase("monitor"):
+                    monitor_line = monitor(local).line
+            membership = scored.membership
+            run = {
+                "refreshed_at": datetime.now().replace(microsecond=0),
+                "as_of_date": membership.as_of_date,
+                "input_dir": str(input_dir.resolve()),
+                "model_version": scored.model_version,
+                "rows_raw": sum(load.raw_rows for load in loads),
+                "rows_rejected": sum(load.rejected_rows for load in loads),
+                "count_customers": membership.count_customers,
+                "count_new_customers": membership.count_new,
+                "count_changed_segment": membership.count_changed,
+                "count_gone_customers": membership.count_gone,
+                "is_rerun": membership.is_rerun,
+                "build_seconds": seconds["build"],
+                "score_seconds": seconds["score"],
+                "total_seconds": time.perf_counter() - started,
+                "monitor_line": monitor_line,
+            }
+            write_segment_tables(
+                staged, {"refresh_runs": pd.DataFrame([run])}, model_version=scored.model_version
+            )
+            with phase("publish"):
+                previous = publish(versions)
+        except BaseException:
+            # Killed by a signal Python sees, failed, or interrupted: the
+            # published version was never touched; drop the half-built copy.
+            discard(versions)
+            raise
+    with phase("export"):
+        export_tables(published, EXPORTED_TABLES, settings.exports_path)
+    seconds["total"] = time.perf_counter() - started
+    return RefreshOutcome(
+        published=published,
+        previous=previous,
+        as_of_date=membership.as_of_date,
+        model_version=scored.model_version,
+        loads=loads,
+        membership=membership,
+        monitor_line=monitor_line,
+        seconds=seconds,
+    )
