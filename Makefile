@@ -18,7 +18,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build segments maintenance lint clean benchmark benchmark-quick browser
+.PHONY: run test install build segments maintenance lint clean benchmark benchmark-quick benchmark-refresh browser
 
 install: $(STAMP)
 
@@ -71,6 +71,12 @@ run: maintenance
 # builds scales 1 and 3 (a few minutes).
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/refresh.py
+
+# The daily refresh against a full rebuild at scales 1 and 10 (about a quarter
+# of an hour): benchmarks/REFRESH.md.
+benchmark-refresh: $(STAMP)
+	$(BIN)/python benchmarks/refresh.py
 
 benchmark-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
@@ -100,7 +106,9 @@ browser:
 	fi
 
 test: $(STAMP) browser lint
-	$(BIN)/pytest -q
+	# Two workers (pytest-xdist), a test file each at a time; the 30-day replay
+	# starts first (tests/conftest.py) and runs beside the rest.
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache

@@ -45,3 +45,12 @@ def tiny_dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny")
     generate(root, scale=0.003, seed=5)
     return root
+
+
+# The month replayed day by day is the longest test by far: started first, it
+# runs beside everything else when the suite runs on two workers (make test).
+FIRST_FILES = ("test_replay.py",)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.path.name not in FIRST_FILES)
