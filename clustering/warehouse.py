@@ -421,9 +421,15 @@ def write_segment_tables(
     the same transaction after the tables are written (the membership history
     folds the new assignments in) and its result is returned. Nothing is
     visible to readers until all of it is done."""
-    unknown = sorted(set(tables) - set(SEGMENT_TABLES) | set(tables) & set(MEMBERSHIP_TABLES))
+    unknown = sorted(set(tables) - set(SEGMENT_TABLES))
     if unknown:
-        raise ValueError(f"unknown or history-only segment table(s) {', '.join(unknown)}")
+        raise ValueError(f"unknown segment table(s) {', '.join(unknown)}")
+    kept = sorted(set(tables) & set(MEMBERSHIP_TABLES))
+    if kept:
+        raise ValueError(
+            f"segment table(s) {', '.join(kept)} are kept by clustering.history when "
+            "assignments are scored; they cannot be written directly"
+        )
     outcome = None
     with connect(warehouse, read_only=False) as con:
         con.execute("begin transaction")

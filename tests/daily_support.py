@@ -56,6 +56,7 @@ def publish_first_day(complete: Path, root: Path, day: date) -> Published:
         input_dir=inputs,
         warehouse=published.warehouse,
         vars=vars,
+        in_process=True,
     )
     fit_segments(published.settings)
     score_segments(published.settings)
@@ -64,6 +65,7 @@ def publish_first_day(complete: Path, root: Path, day: date) -> Published:
         input_dir=inputs,
         warehouse=published.warehouse,
         vars=vars,
+        in_process=True,
     )
     return published
 

@@ -181,7 +181,7 @@ def test_scoring_writes_history_in_the_same_transaction(tmp_path):
 def test_history_tables_cannot_be_overwritten_by_a_plain_write(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     duckdb.connect(str(warehouse)).close()
-    with pytest.raises(ValueError, match="customer_segment_history"):
+    with pytest.raises(ValueError, match="customer_segment_history are kept by clustering"):
         write_segment_tables(
             warehouse, {"customer_segment_history": pd.DataFrame()}, model_version="m1"
         )

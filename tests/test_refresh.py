@@ -189,8 +189,9 @@ def test_refreshes_killed_mid_way_leave_the_published_version_intact(published, 
         while _dbt_processes_of(work_dir) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _dbt_processes_of(work_dir) == [], phase
-    # The next refresh discards the half-built copy and succeeds.
-    outcome = refresh(next_day, published.settings, as_of_date=NEXT_DAY)
+    # The next refresh discards the half-built copy and succeeds (its data
+    # tests are the other tests' business).
+    outcome = refresh(next_day, published.settings, as_of_date=NEXT_DAY, run_tests=False)
     assert outcome.as_of_date == NEXT_DAY
     assert _as_of(published.warehouse) == NEXT_DAY
 
