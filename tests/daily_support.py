@@ -50,23 +50,20 @@ def publish_first_day(complete: Path, root: Path, day: date) -> Published:
     inputs = root.parent / f"{root.name}-input"
     cut_to_day(complete, inputs, day)
     published = Published(root, day)
-    vars = {"as_of_date": day.isoformat()}
-    run_dbt(
-        ["build", "--selector", "daily"],
-        input_dir=inputs,
-        warehouse=published.warehouse,
-        vars=vars,
-        in_process=True,
-    )
+
+    def build(selector: str) -> None:
+        run_dbt(
+            ["build", "--selector", selector],
+            input_dir=inputs,
+            warehouse=published.warehouse,
+            vars={"as_of_date": day.isoformat()},
+            in_process=True,
+        )
+
+    build("daily")
     fit_segments(published.settings)
     score_segments(published.settings)
-    run_dbt(
-        ["build", "--selector", "segments"],
-        input_dir=inputs,
-        warehouse=published.warehouse,
-        vars=vars,
-        in_process=True,
-    )
+    build("segments")
     return published
 
 

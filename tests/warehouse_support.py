@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from clustering.synth.tables import FILES
+from clustering.warehouse import KEY_MAPS as WAREHOUSE_KEY_MAPS
 
 # The nine Kaggle file names, from the one place that defines the layout.
 OLIST_FILES = FILES
@@ -22,14 +23,8 @@ MARTS = (
     "fct_customer_features",
     "fct_customer_features_at_cutoffs",
 )
-KEY_MAPS = {
-    "int_customer_id_keys": ("customer_id", "customer_key"),
-    "int_customer_unique_id_keys": ("customer_unique_id", "customer_unique_key"),
-    "int_order_id_keys": ("order_id", "order_key"),
-    "int_product_id_keys": ("product_id", "product_key"),
-    "int_seller_id_keys": ("seller_id", "seller_key"),
-    "int_review_id_keys": ("review_id", "review_key"),
-}
+# The key maps (table -> hex id column, key column), as the package knows them.
+KEY_MAPS = WAREHOUSE_KEY_MAPS
 
 
 @contextmanager
