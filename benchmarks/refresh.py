@@ -1,0 +1,234 @@
+"""Cost of the daily refresh: one more day through `clustering refresh` against
+a full rebuild of the same day, at scales 1 and 10; writes benchmarks/REFRESH.md.
+
+For each scale, from the complete generated dataset (benchmarks/work/data-<s>,
+generated when missing):
+
+1. the files as they stood at the end of two consecutive days (cut_to_day);
+2. the baseline, measured in the same run: a full rebuild of the second day,
+   `dbt build --selector daily` into an empty warehouse (fresh key maps, every
+   model and data test), which is what a cycle without refresh would run;
+3. the first day published as `make run` leaves it (built, a fixed k-means
+   structure fitted, scored, the segments layer built), not timed;
+4. `clustering refresh` of the second day, with its data tests: the daily
+   cycle (copy, build, key check, scoring, segment tests, publish, exports);
+   then the same day again with `--skip-tests` (the replay path), which is a
+   re-run and changes no history.
+
+Each step runs in a fresh launcher process for its own wall time and peak
+memory (warehouse_build.measure); the phases come from segments.refresh_runs.
+
+    python benchmarks/refresh.py [--scales 1 10] [--report benchmarks/REFRESH.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+import duckdb  # noqa: E402
+from warehouse_build import machine, measure, versions  # noqa: E402
+
+from clustering.build import run_dbt  # noqa: E402
+from clustering.synth.tables import FILES as KAGGLE_FILES  # noqa: E402
+
+BIN = Path(sys.executable).parent
+DAY, NEXT_DAY = date(2018, 8, 20), date(2018, 8, 21)
+# A daily cycle must finish well inside a night; a quarter of an hour at the
+# largest scale a single machine serves daily is the budget used to decide
+# whether the heavy models need to become incremental.
+DAILY_BUDGET_SECONDS = 15 * 60
+
+BUILD = """
+import sys
+from pathlib import Path
+from clustering.build import run_dbt
+run_dbt(["build", "--selector", "daily"], input_dir=Path(sys.argv[1]),
+        warehouse=Path(sys.argv[2]), vars={"as_of_date": sys.argv[3]})
+"""
+
+
+def _complete(scale: float, work: Path) -> Path:
+    """The complete dataset at `scale` (the suite's, seed 42; generated when missing)."""
+    data = work / f"data-{scale:g}"
+    if not all((data / name).is_file() for name in KAGGLE_FILES):
+        shutil.rmtree(data, ignore_errors=True)
+        subprocess.run(
+            [BIN / "clustering", "generate", "--out", data, "--scale", str(scale), "--seed", "42"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return data
+
+
+def _clustering(*args: object) -> str:
+    completed = subprocess.run(
+        [BIN / "clustering", *map(str, args)], check=True, capture_output=True, text=True
+    )
+    return completed.stdout
+
+
+def measure_scale(scale: float, work: Path) -> dict[str, object]:
+    from clustering.synth.days import cut_to_day
+
+    complete = _complete(scale, work)
+    root = work / f"refresh-{scale:g}"
+    shutil.rmtree(root, ignore_errors=True)
+    days = {day: root / f"input-{day}" for day in (DAY, NEXT_DAY)}
+    started = time.perf_counter()
+    for day, folder in days.items():
+        cut_to_day(complete, folder, day)
+    cut_seconds = (time.perf_counter() - started) / 2
+
+    # Baseline: the next day rebuilt from nothing.
+    rebuilt = root / "rebuilt" / "olist.duckdb"
+    rebuilt.parent.mkdir(parents=True)
+    run_dbt(["parse"], input_dir=days[NEXT_DAY], warehouse=rebuilt)  # parse outside the timing
+    rebuild = measure(
+        [sys.executable, "-c", BUILD, str(days[NEXT_DAY]), str(rebuilt), NEXT_DAY.isoformat()]
+    )
+
+    # The first day published, as `make run` leaves it.
+    published = root / "published" / "olist.duckdb"
+    published.parent.mkdir(parents=True)
+    vars = {"as_of_date": DAY.isoformat()}
+    run_dbt(["build", "--selector", "daily"], input_dir=days[DAY], warehouse=published, vars=vars)
+    _clustering("fit", "--warehouse", published, "--family", "kmeans", "--segments", 5)
+    _clustering("score", "--warehouse", published)
+    run_dbt(
+        ["build", "--selector", "segments"], input_dir=days[DAY], warehouse=published, vars=vars
+    )
+    file_mib = published.stat().st_size / 2**20
+
+    refresh_args = [
+        *(str(BIN / "clustering"), "refresh", "--input", str(days[NEXT_DAY])),
+        *("--warehouse", str(published), "--as-of-date", NEXT_DAY.isoformat()),
+    ]
+    cycle = measure(refresh_args)
+    replay = measure([*refresh_args, "--skip-tests"])
+    with duckdb.connect(str(published), read_only=True) as con:
+        runs = con.execute(
+            "select is_rerun, build_seconds, score_seconds, total_seconds, count_customers, "
+            "count_new_customers, count_changed_segment, rows_raw "
+            "from segments.refresh_runs order by refreshed_at"
+        ).fetchall()
+        orders = con.execute("select count(*) from marts.fct_orders").fetchall()[0][0]
+    (first, again) = runs
+    return {
+        "scale": scale,
+        "orders": orders,
+        "customers": first[4],
+        "rows_raw": first[7],
+        "file_mib": file_mib,
+        "cut_seconds": cut_seconds,
+        "rebuild": rebuild,
+        "cycle": cycle,
+        "cycle_build": first[1],
+        "cycle_score": first[2],
+        "cycle_total": first[3],
+        "new_customers": first[5],
+        "changed": first[6],
+        "replay": replay,
+        "replay_build": again[1],
+        "replay_is_rerun": again[0],
+    }
+
+
+def section(rows: list[dict[str, object]]) -> tuple[str, list[str]]:
+    lines = [
+        "## Daily refresh",
+        "",
+        "One more day through `clustering refresh` (build into a copy of the published file, "
+        "check keys, score, test the segment tables, publish atomically, write exports) "
+        "against a full rebuild of the same day from an empty warehouse, measured in the "
+        "same run. Day "
+        f"{DAY} is published first; the refresh adds {NEXT_DAY}.",
+        "",
+        "| scale | orders | customers | full rebuild | refresh (daily, with tests) | "
+        "of which dbt build | scoring | refresh / rebuild | peak memory | "
+        "re-run with --skip-tests | new / changed customers |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    targets = []
+    for row in rows:
+        rebuild, cycle, replay = row["rebuild"], row["cycle"], row["replay"]
+        ratio = cycle.seconds / rebuild.seconds
+        lines.append(
+            f"| {row['scale']:g} | {row['orders']:,} | {row['customers']:,} | "
+            f"{rebuild.seconds:.1f} s | {cycle.seconds:.1f} s | {row['cycle_build']:.1f} s | "
+            f"{row['cycle_score']:.1f} s | {ratio:.2f}x | {cycle.peak_mib:,.0f} MiB | "
+            f"{replay.seconds:.1f} s | {row['new_customers']:,} / {row['changed']:,} |"
+        )
+        fits = cycle.seconds < DAILY_BUDGET_SECONDS
+        targets.append(
+            f"Daily refresh at scale {row['scale']:g}: {cycle.seconds:.0f} s against a full "
+            f"rebuild of {rebuild.seconds:.0f} s ({ratio:.2f}x); "
+            + ("within" if fits else "**over**")
+            + f" the {DAILY_BUDGET_SECONDS // 60}-minute daily budget"
+        )
+    largest = rows[-1]
+    lines += [
+        "",
+        "A refresh rebuilds every model from the day's files, like the full rebuild, and adds "
+        "the copy of the published file, scoring, the segment tables' tests and the "
+        "publication; the key maps are the only incremental models (they must be, so keys "
+        "never change). The copy costs little: the published file is "
+        f"{largest['file_mib']:,.0f} MiB at scale {largest['scale']:g}. "
+        f"Cutting a day from the complete files took {largest['cut_seconds']:.0f} s at that "
+        "scale (test and demo data only; a real export arrives cut).",
+        "",
+        "**Incremental models: not needed.** At scale "
+        f"{largest['scale']:g} the whole daily cycle takes "
+        f"{largest['cycle'].seconds / 60:.1f} minutes, far inside a nightly window. Making "
+        "the fact models incremental would tie every mart to the exact order in which days "
+        "arrive (late deliveries and reviews change past orders, and the as-of date moves "
+        "every feature), for a saving the schedule does not need. Scale 100, where the build "
+        "alone takes a quarter of an hour or more (REPORT.md), is where that trade starts "
+        "to pay; it belongs with the Spark work.",
+        "",
+        "`--skip-tests` leaves out the dbt data tests (for replays and backfills of days "
+        "tested before; the test suite replays 30 days that way and runs the tests on the "
+        "last one). The daily schedule keeps them: a day that fails one is not published.",
+    ]
+    return "\n".join(lines), targets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work")
+    parser.add_argument("--report", type=Path, default=REPO / "benchmarks" / "REFRESH.md")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    rows = [measure_scale(scale, args.work) for scale in args.scales]
+    minutes = (time.perf_counter() - started) / 60
+    text, targets = section(rows)
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    report = [
+        "# Daily refresh benchmark",
+        "",
+        f"Measured {now} on {machine()}; {versions()}. The run took {minutes:.0f} minutes.",
+        "",
+        "Reproduce: `make benchmark-refresh` (also part of `make benchmark`).",
+        "",
+        "## Targets",
+        "",
+        *[f"- {line}" for line in targets],
+        "",
+        text,
+    ]
+    args.report.write_text("\n".join(report) + "\n", encoding="utf-8")
+    print(json.dumps({"report": str(args.report), "minutes": round(minutes, 1)}))
+
+
+if __name__ == "__main__":
+    main()
