@@ -20,9 +20,8 @@ from clustering.history import MembershipChange
 from clustering.jobs import fit_segments, score_segments
 from clustering.maintenance import monitor as run_monitor
 from clustering.maintenance import run_stability
-from clustering.publish import PublishError, Versions
-from clustering.publish import rollback as run_rollback
-from clustering.refresh import RefreshError
+from clustering.publish import PublishError
+from clustering.refresh import RefreshError, roll_back
 from clustering.refresh import refresh as run_refresh
 from clustering.report.segments import render_report
 from clustering.settings import Settings
@@ -305,10 +304,11 @@ def refresh(
 def rollback(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
 ) -> None:
-    """Publish the version before the last refresh again (run twice to undo)."""
+    """Publish the version before the last refresh again (run twice to undo) and
+    rewrite the campaign exports from it."""
     settings = _settings(warehouse=warehouse)
     try:
-        kept = run_rollback(Versions(settings.warehouse))
+        kept = roll_back(settings)
     except LIBRARY_ERRORS as error:
         _fail(str(error))
     typer.echo(

@@ -37,7 +37,7 @@ from clustering.build import BuildError, run_dbt
 from clustering.history import MembershipChange
 from clustering.jobs import EXPORTED_TABLES, score_segments
 from clustering.maintenance import monitor
-from clustering.publish import Versions, discard, publish, refresh_lock, stage
+from clustering.publish import Versions, discard, publish, refresh_lock, rollback, stage
 from clustering.settings import Settings
 from clustering.store import load_model
 from clustering.warehouse import (
@@ -265,3 +265,11 @@ def refresh(
         monitor_line=monitor_line,
         seconds=seconds,
     )
+
+
+def roll_back(settings: Settings) -> Path:
+    """Publish the version before the last refresh again (swapping the two) and
+    rewrite the campaign exports from it; returns where the other one is kept."""
+    kept = rollback(Versions(Path(settings.warehouse)))
+    export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path)
+    return kept

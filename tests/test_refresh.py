@@ -137,6 +137,9 @@ def test_refresh_publishes_the_day_while_readers_query_and_rolls_back(
     assert rolled.exit_code == 0, rolled.output
     assert _as_of(published.warehouse) == FIRST_DAY
     assert _as_of(versions.previous) == NEXT_DAY
+    # ... and the campaign exports follow the published version.
+    exported = (published.root / "exports" / "customer_segments.csv").read_text()
+    assert FIRST_DAY.isoformat() in exported and NEXT_DAY.isoformat() not in exported
     CliRunner().invoke(app, ["rollback", "--warehouse", str(published.warehouse)])
     assert _as_of(published.warehouse) == NEXT_DAY
 
