@@ -34,18 +34,21 @@ from pathlib import Path
 import pandas as pd
 
 from clustering.build import BuildError, run_dbt
-from clustering.history import MembershipChange
+from clustering.history import MembershipChange, latest_recorded_date
 from clustering.jobs import EXPORTED_TABLES, score_segments
 from clustering.maintenance import monitor
 from clustering.publish import Versions, discard, publish, refresh_lock, rollback, stage
 from clustering.settings import Settings
 from clustering.store import load_model
 from clustering.warehouse import (
+    KEY_MAPS,
+    SEGMENTS_SCHEMA,
     changed_keys,
     connect,
     export_tables,
     has_segment_table,
     read_sql,
+    table_columns,
     write_segment_tables,
 )
 
@@ -87,13 +90,12 @@ class RefreshOutcome:
 
 
 def _latest_recorded_date(warehouse: Path) -> date | None:
-    if not warehouse.is_file() or not has_segment_table(warehouse, "segment_size_history"):
+    if not warehouse.is_file():
         return None
-    frame = read_sql(
-        warehouse, "select max(as_of_date) as latest from segments.segment_size_history"
-    )
-    latest = frame["latest"].iloc[0]
-    return None if pd.isna(latest) else pd.Timestamp(latest).date()
+    with connect(warehouse) as con:
+        if not table_columns(con, SEGMENTS_SCHEMA, "segment_size_history"):
+            return None
+        return latest_recorded_date(con)
 
 
 def _check_inputs(input_dir: Path, settings: Settings, as_of_date: date | None) -> None:
@@ -129,12 +131,8 @@ def _check_keys(staged: Path, published: Path) -> None:
     if not published.is_file():
         return
     with connect(published) as con:
-        has_keys = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'intermediate' and table_name = 'int_customer_unique_id_keys'"
-        ).fetchall()[0][0]
-    if not has_keys:
-        return
+        if not table_columns(con, "intermediate", next(iter(KEY_MAPS))):
+            return  # published before the key maps existed
     changed = {table: count for table, count in changed_keys(staged, published).items() if count}
     if changed:
         detail = ", ".join(f"{table} {count:,}" for table, count in changed.items())
