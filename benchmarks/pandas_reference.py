@@ -778,9 +778,9 @@ def _fct_customer_rfm(purchases: pd.DataFrame, as_of: pd.Timestamp, policy: Poli
     days_since_last = (as_of - people["last_order_at"].dt.normalize()).dt.days.astype("int32")
     days_since_first = (as_of - people["first_order_at"].dt.normalize()).dt.days.astype("int32")
     count_orders = people["count_orders"].astype("int32")
-    # decimal / integer is a double in DuckDB, cast back to decimal(18, 2).
-    average = (people["total_spend_cents"] / 100) / count_orders
-    avg_order_cents = _round_half_away(average * 100)
+    # Exact half-up rounding to the cent in integers (macros/money_per_unit.sql).
+    spend_cents = people["total_spend_cents"].astype("int64")
+    avg_order_cents = (spend_cents * 2 + count_orders) // (2 * count_orders.astype("int64"))
     r_score = _percent_rank_score(days_since_last.rank(method="min", ascending=False))
     m_score = _percent_rank_score(people["total_spend_cents"].rank(method="min"))
     f_score = pd.Series(1, index=people.index, dtype="int32")

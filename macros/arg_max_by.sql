@@ -13,7 +13,10 @@
 {%- endmacro %}
 
 {% macro default__arg_max_by(value, order_by) -%}
-    max_by({{ value }}, struct({{ order_by | join(', ') }}))
+    {#- Spark's max_by returns the top row's value even when it is null; DuckDB's
+        arg_max skips rows whose value is null. Nulling the key of those rows
+        gives DuckDB's meaning everywhere. -#}
+    max_by({{ value }}, case when {{ value }} is not null then struct({{ order_by | join(', ') }}) end)
 {%- endmacro %}
 
 {% macro duckdb__arg_max_by(value, order_by) -%}

@@ -7,7 +7,8 @@
 {%- endmacro %}
 
 {% macro default__days_between(start_at, end_at) -%}
-    ((unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }})) / 86400.0)
+    {#- A double, as on DuckDB: Spark types x / 86400.0 as a decimal. -#}
+    (cast(unix_timestamp({{ end_at }}) - unix_timestamp({{ start_at }}) as double) / 86400)
 {%- endmacro %}
 
 {% macro duckdb__days_between(start_at, end_at) -%}

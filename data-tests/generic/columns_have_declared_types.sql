@@ -43,9 +43,9 @@
     ) as problems (column_name, declared_type, warehouse_type)
 {%- else -%}
     select
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as declared_type,
-        cast(null as varchar) as warehouse_type
+        cast(null as string) as column_name,
+        cast(null as string) as declared_type,
+        cast(null as string) as warehouse_type
     from {{ model }}
     where false
 {%- endif %}

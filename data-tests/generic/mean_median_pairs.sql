@@ -33,7 +33,7 @@ column_problems as (
         select {{ sql_string_literal(problem) }} as problem
         {% if not loop.last %}union all{% endif %}
     {% else -%}
-        select cast(null as varchar) as problem
+        select cast(null as string) as problem
         where false
     {%- endfor %}
 ),

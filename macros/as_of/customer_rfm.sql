@@ -61,7 +61,7 @@ measured as (
         *,
         cast({{ days_between_dates('last_order_at', 'as_of_date') }} as integer) as days_since_last_order,
         cast({{ days_between_dates('first_order_at', 'as_of_date') }} as integer) as days_since_first_order,
-        cast(total_spend_brl / count_orders as decimal(18, 2)) as avg_order_value_brl
+        {{ money_per_unit('total_spend_brl', 'count_orders') }} as avg_order_value_brl
     from per_customer
 ),
 
@@ -112,7 +112,7 @@ final as (
         r_score,
         f_score,
         m_score,
-        cast(r_score as varchar) || cast(f_score as varchar) || cast(m_score as varchar) as rfm_cell,
+        cast(r_score as string) || cast(f_score as string) || cast(m_score as string) as rfm_cell,
         rfm_group
     from grouped
     where rule_rank = 1

@@ -34,7 +34,7 @@
     {%- set node = olist_source_node(table_name) -%}
     {%- set columns = node.columns.keys() | list -%}
 {%- endif -%}
-{%- set blank_check = [{'when': 'is_blank_row', 'reason': 'blank_row', 'column': none, 'value': 'cast(null as varchar)'}] -%}
+{%- set blank_check = [{'when': 'is_blank_row', 'reason': 'blank_row', 'column': none, 'value': 'cast(null as string)'}] -%}
 {%- set all_checks = blank_check + checks -%}
 with
 
@@ -143,8 +143,8 @@ key_checked as (
         case
             when parent_checked.failed_check is not null then parent_checked.row_reject_value
             when parent_checked.primary_key_rank > 1 then
-                {%- if primary_key | length == 1 %} cast(parent_checked.{{ primary_key[0] }} as varchar)
-                {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(parent_checked.{{ column }} as varchar){{ ', ' if not loop.last }}{% endfor %})
+                {%- if primary_key | length == 1 %} cast(parent_checked.{{ primary_key[0] }} as string)
+                {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(parent_checked.{{ column }} as string){{ ', ' if not loop.last }}{% endfor %})
                 {%- else %} null
                 {%- endif %}
             {%- for fk in foreign_keys %}

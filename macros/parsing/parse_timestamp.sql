@@ -16,6 +16,17 @@
     )
 {%- endmacro %}
 
+{% macro spark__parse_timestamp(column) -%}
+    {#- try_to_timestamp returns null where to_timestamp would raise (ANSI mode,
+        or the legacy-parser check when spark.sql.legacy.timeParserPolicy is
+        not CORRECTED). -#}
+    coalesce(
+        try_to_timestamp({{ column }}, 'yyyy-MM-dd HH:mm:ss'),
+        try_to_timestamp({{ column }}, 'M/d/yyyy H:mm'),
+        try_to_timestamp({{ column }}, 'yyyy-MM-dd')
+    )
+{%- endmacro %}
+
 {% macro duckdb__parse_timestamp(column) -%}
     try_strptime({{ column }}, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d', '%m/%d/%Y %H:%M'])
 {%- endmacro %}

@@ -8,7 +8,7 @@
         case {{ index_column }}
             {%- for check in checks %}
             when {{ loop.index }} then
-                {%- if check[field] is none %} cast(null as varchar)
+                {%- if check[field] is none %} cast(null as string)
                 {%- elif field == 'value' %} {{ check[field] }}
                 {%- else %} {{ sql_string_literal(check[field]) }}
                 {%- endif %}
