@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 
 from clustering.build import BuildError
+from clustering.export import export_model
 from clustering.history import MembershipChange
 from clustering.jobs import fit_segments, score_segments
 from clustering.maintenance import monitor as run_monitor
@@ -25,7 +26,7 @@ from clustering.refresh import RefreshError, roll_back
 from clustering.refresh import refresh as run_refresh
 from clustering.report.segments import render_report
 from clustering.settings import Settings
-from clustering.store import ModelError
+from clustering.store import ModelError, load_model
 from clustering.warehouse import WarehouseError
 
 # What the library raises for a user's mistake or an unready warehouse; any
@@ -215,6 +216,36 @@ def score(
     )
     typer.echo(_membership_line(outcome.membership))
     typer.echo(f"exports in {settings.exports_path}")
+    typer.echo(
+        f"model export in {settings.model_export_path} "
+        "(SQL scoring: `dbt build --selector sql_scoring`)"
+    )
+
+
+MODEL_EXPORT_HELP = (
+    "Folder for the model's CSV files (default: $OLIST_MODEL_EXPORT_DIR, else "
+    "model_export/ beside the warehouse, where dbt reads them)."
+)
+
+
+@app.command("export-model")
+def export_model_command(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    out: Annotated[Path | None, typer.Option(help=MODEL_EXPORT_HELP)] = None,
+) -> None:
+    """Write the saved model as plain CSV data (features, segments, centres) for scoring
+    inside the warehouse: `dbt build --selector sql_scoring`."""
+    settings = _settings(warehouse=warehouse, model_dir=model_dir, model_export_dir=out)
+    try:
+        saved = load_model(settings.models_path)
+        paths = export_model(saved, settings.model_export_path)
+    except LIBRARY_ERRORS as error:
+        _fail(str(error))
+    typer.echo(
+        f"exported model {saved.version} to {settings.model_export_path}: "
+        + ", ".join(path.name for path in paths)
+    )
 
 
 def _membership_line(change: MembershipChange) -> str:

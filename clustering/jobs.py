@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import pandas as pd
 
 from clustering.cards import action_for, description_text, differences_text
 from clustering.drift import bin_edges, bin_shares, label_shares
+from clustering.export import export_model
 from clustering.features import FEATURE_NAMES
 from clustering.history import MembershipChange, record_membership
 from clustering.models import make_segmenter
@@ -73,6 +74,8 @@ class ScoreOutcome:
     membership: MembershipChange
     exports: list[Path]
     seconds: float
+    # The scoring model as plain data for SQL scoring (empty without `export`).
+    model_export: list[Path] = field(default_factory=list)
 
 
 def _model_version(table: FeatureTable, family: str, n_segments: int, centers: np.ndarray) -> str:
@@ -298,7 +301,7 @@ def _profiles_frame(
 def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
     """Assign every customer to a segment of the saved model, fold the
     assignments into the membership history and publish them (and, with
-    `export`, their Parquet and CSV copies)."""
+    `export`, their Parquet and CSV copies and the model's plain-data export)."""
     started = time.perf_counter()
     saved = load_model(settings.models_path)
     table = read_features(settings.warehouse)
@@ -347,6 +350,8 @@ def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
     exports = (
         export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path) if export else []
     )
+    # The model that made these assignments, for dbt's fct_customer_segment_scores.
+    model_export = export_model(saved, settings.model_export_path) if export else []
     sizes = assignments["segment_name"].value_counts().to_dict()
     return ScoreOutcome(
         model_version=saved.version,
@@ -356,4 +361,5 @@ def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
         membership=membership,
         exports=exports,
         seconds=time.perf_counter() - started,
+        model_export=model_export,
     )

@@ -69,6 +69,9 @@ class Settings:
     # Saved models, exports and the report; None = beside the warehouse file.
     model_dir: Path | None = None
     export_dir: Path | None = None
+    # The saved model as plain data for SQL scoring (clustering.export); None =
+    # model_export/ beside the warehouse, where dbt looks by default too.
+    model_export_dir: Path | None = None
     report_path: Path | None = None
     stability_report_path: Path | None = None
     random_state: int = 42
@@ -124,10 +127,14 @@ class Settings:
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Settings:
-        """Defaults, the warehouse from OLIST_WAREHOUSE, then explicit overrides."""
+        """Defaults, the warehouse from OLIST_WAREHOUSE and the model export folder
+        from OLIST_MODEL_EXPORT_DIR, then explicit overrides."""
         values: dict[str, object] = {}
         if os.environ.get("OLIST_WAREHOUSE"):
             values["warehouse"] = Path(os.environ["OLIST_WAREHOUSE"])
+        # The same variable moves dbt's default (var model_export_dir).
+        if os.environ.get("OLIST_MODEL_EXPORT_DIR"):
+            values["model_export_dir"] = Path(os.environ["OLIST_MODEL_EXPORT_DIR"])
         values.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -141,6 +148,10 @@ class Settings:
     @property
     def exports_path(self) -> Path:
         return self.export_dir or self.warehouse.parent / "exports"
+
+    @property
+    def model_export_path(self) -> Path:
+        return self.model_export_dir or self.warehouse.parent / "model_export"
 
     @property
     def report_file(self) -> Path:
