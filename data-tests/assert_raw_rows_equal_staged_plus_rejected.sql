@@ -5,12 +5,12 @@ with
 {% for table_name in olist_tables() -%}
 counts_{{ table_name }} as (
     select
-        {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
-        (select count(*) from {{ olist_csv_relation(table_name) }}) as raw_rows,
+        {{ sql_string_literal(source('olist', table_name).identifier ~ '.' ~ olist_input_format()) }} as source_file,
+        (select count(*) from {{ olist_input_relation(table_name) }}) as raw_rows,
         (select count(*) from {{ ref('stg_olist__' ~ table_name) }}) as staged_rows,
         (
             select count(*) from {{ ref('audit_rejected_rows') }}
-            where source_file = {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }}
+            where source_file = {{ sql_string_literal(source('olist', table_name).identifier ~ '.' ~ olist_input_format()) }}
         ) as rejected_rows
 ),
 

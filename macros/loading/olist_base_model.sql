@@ -28,7 +28,7 @@
 {%- if parsed | length == 0 -%}
     {{ exceptions.raise_compiler_error("olist_base_model(" ~ table_name ~ "): `parsed` is empty") }}
 {%- endif -%}
-{%- set source_relation = olist_csv_relation(table_name) -%}
+{%- set source_relation = olist_input_relation(table_name) -%}
 {%- set columns = [] -%}
 {%- if execute -%}
     {%- set node = olist_source_node(table_name) -%}

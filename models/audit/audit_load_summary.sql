@@ -3,7 +3,7 @@ with
 {% for table_name in olist_tables() -%}
 base_olist__{{ table_name }} as (
     select
-        {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
+        {{ sql_string_literal(source('olist', table_name).identifier ~ '.' ~ olist_input_format()) }} as source_file,
         cast(count(*) as bigint) as raw_rows,
         cast(count(*) filter (where reject_reason is null) as bigint) as staged_rows,
         cast(count(*) filter (where reject_reason is not null) as bigint) as rejected_rows,

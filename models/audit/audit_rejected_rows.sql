@@ -3,7 +3,7 @@ with
 {% for table_name in olist_tables() -%}
 base_olist__{{ table_name }} as (
     select
-        {{ sql_string_literal(source('olist', table_name).identifier ~ '.csv') }} as source_file,
+        {{ sql_string_literal(source('olist', table_name).identifier ~ '.' ~ olist_input_format()) }} as source_file,
         source_row_number,
         reject_column,
         reject_value,

@@ -1,0 +1,70 @@
+{#
+    on-run-start, after check_olist_input_files: make the CSV files the project
+    reads readable by name. DuckDB reads them where they lie (read_csv in
+    olist_input_relation and segment_model_relation), so there is nothing to do.
+    dbt-spark has no such reader: on Spark each file becomes an external CSV
+    table over its path, in its source's schema, re-created on every run so it
+    always points at the current folder (dropping an external table leaves the
+    file alone). Two sources are files:
+    - `olist`, the nine input files (olist_input_dir), every column text;
+    - `segment_model`, the model export (segment_model_export_dir), with the
+      declared column types, only when the run selected a node reading it.
+    Options match the DuckDB reader: header row, comma, double quote escaped by
+    doubling, FAILFAST so a record with too many fields stops the build instead
+    of being nulled. multiLine lets review comments hold line breaks and makes
+    each file one partition read front to back, which number_source_rows
+    relies on for file positions.
+#}
+{% macro register_csv_tables() %}
+    {{ return(adapter.dispatch('register_csv_tables', 'olist_segments')()) }}
+{% endmacro %}
+
+{% macro default__register_csv_tables() %}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro spark__register_csv_tables() %}
+    {%- if not execute or flags.WHICH not in ('run', 'build', 'test', 'seed') -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if olist_input_format() == 'csv' -%}
+        {%- do spark__register_csv_source('olist', olist_input_dir(), typed=false) -%}
+    {%- endif -%}
+    {%- if selection_reads_source('segment_model') -%}
+        {%- set export_dir = segment_model_export_dir() -%}
+        {%- set present = olist_input_file_names(export_dir) -%}
+        {%- for node in graph.sources.values() if node.source_name == 'segment_model' -%}
+            {%- if node.identifier ~ '.csv' not in present -%}
+                {{ exceptions.raise_compiler_error(
+                    "no segment model export in '" ~ export_dir ~ "' (missing " ~ node.identifier
+                    ~ ".csv): run `clustering export-model --out <dir>` and point the dbt var "
+                    ~ "model_export_dir (or OLIST_MODEL_EXPORT_DIR) at that folder"
+                ) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do spark__register_csv_source('segment_model', export_dir, typed=true) -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro spark__register_csv_source(source_name, directory, typed) %}
+    {%- set schemas = [] -%}
+    {%- for node in graph.sources.values() if node.source_name == source_name -%}
+        {%- if node.schema not in schemas -%}
+            {%- do run_query('create schema if not exists ' ~ node.schema) -%}
+            {%- do schemas.append(node.schema) -%}
+        {%- endif -%}
+        {%- set relation = node.schema ~ '.' ~ node.identifier -%}
+        {%- set columns = [] -%}
+        {%- for column in node.columns.values() -%}
+            {%- do columns.append(adapter.quote(column.name) ~ ' ' ~ ((column.data_type if typed else none) or 'string')) -%}
+        {%- endfor -%}
+        {%- do run_query('drop table if exists ' ~ relation) -%}
+        {%- do run_query(
+            'create table ' ~ relation ~ ' (' ~ columns | join(', ') ~ ') using csv options ('
+            ~ 'path ' ~ sql_string_literal(directory.rstrip('/') ~ '/' ~ node.identifier ~ '.csv')
+            ~ ", header 'true', sep ',', quote '\"', escape '\"', multiLine 'true'"
+            ~ ", mode 'FAILFAST', encoding 'UTF-8')"
+        ) -%}
+    {%- endfor -%}
+{% endmacro %}
