@@ -47,9 +47,10 @@ def tiny_dataset(tmp_path_factory):
     return root
 
 
-# The month replayed day by day is the longest test by far: started first, it
-# runs beside everything else when the suite runs on two workers (make test).
-FIRST_FILES = ("test_replay.py",)
+# The month replayed day by day and the Spark build are the longest tests by
+# far: started first, they run beside everything else when the suite runs on
+# two workers (make test).
+FIRST_FILES = ("test_replay.py", "test_spark.py")
 
 
 def pytest_collection_modifyitems(items):

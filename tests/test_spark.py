@@ -1,0 +1,157 @@
+"""The same dbt project on Spark: a local Spark (dbt-spark, `session` method)
+and DuckDB build the same generated data, with every fault kind injected, and
+every table (staging, intermediate, marts, audit, reference) must come out the
+same. The Spark build runs every data test of the daily selection, so they
+pass on Spark too. The same files as Parquet must give Spark the same staging
+tables.
+
+Segments fitted and scored by Python on DuckDB are scored again in SQL on
+Spark from the model export, and must be the same for every customer.
+
+One Spark build of a small dataset costs about two minutes, mostly Spark
+starting and running some 180 small jobs one after the other; every test here
+reads the builds of one module fixture."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from clustering.build import build_warehouse, run_dbt
+from clustering.cli import app
+from clustering.engines import compare_engines
+from clustering.synth import generate
+from tests.parquet_support import write_parquet_copy
+
+pytestmark = pytest.mark.slow
+
+SCALE = 0.01
+FAULTS_PER_KIND = 3
+# The staging models and the seeds they look values up in, without tests.
+STAGING_ONLY = [
+    "build",
+    "--select",
+    "+staging",
+    "--exclude",
+    "resource_type:test",
+    "resource_type:unit_test",
+]
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory):
+    root = tmp_path_factory.mktemp("engines")
+    # A quote in the path: Spark escapes string literals with backslashes,
+    # DuckDB by doubling quotes; both must read the same folder.
+    data = root / "olist's data"
+    generate(data, scale=SCALE, seed=11, faults=FAULTS_PER_KIND)
+    duck = build_warehouse(data, root / "duck.duckdb", extra_args=["--selector", "daily"])
+    spark_dir = root / "spark"
+    spark_env = {"OLIST_SPARK_DIR": str(spark_dir), "OLIST_SPARK_MEMORY": "2g"}
+    spark = run_dbt(
+        ["build", "--target", "spark", "--selector", "daily"],
+        input_dir=data,
+        warehouse=root / "spark-run",
+        env=spark_env,
+    )
+    # Segments: fitted and scored by Python on DuckDB (`clustering score` also
+    # writes the model export), then scored in SQL on Spark from the export.
+    for command in (["fit", "--family", "kmeans", "--segments", "5"], ["score"]):
+        result = CliRunner().invoke(app, [*command, "--warehouse", str(root / "duck.duckdb")])
+        assert result.exit_code == 0, result.output
+    run_dbt(
+        ["build", "--target", "spark", "--selector", "sql_scoring"],
+        input_dir=data,
+        warehouse=root / "spark-run",
+        vars={"model_export_dir": str(root / "model_export")},
+        env=spark_env,
+    )
+    # The same files as Parquet (OLIST_INPUT_FORMAT=parquet): Spark reads them
+    # through another path (no CSV tables; file positions from the Parquet
+    # reader). Only the staging models read the files, so only they (and
+    # the seeds they look values up in) are built.
+    parquet = write_parquet_copy(data, root / "parquet")
+    parquet_spark_dir = root / "spark-parquet"
+    parquet_env = {"OLIST_INPUT_FORMAT": "parquet"}
+    run_dbt(
+        STAGING_ONLY,
+        input_dir=parquet,
+        warehouse=root / "duck-parquet.duckdb",
+        env=parquet_env,
+    )
+    run_dbt(
+        [*STAGING_ONLY, "--target", "spark"],
+        input_dir=parquet,
+        warehouse=root / "spark-parquet-run",
+        env={**spark_env, **parquet_env, "OLIST_SPARK_DIR": str(parquet_spark_dir)},
+    )
+    return {
+        "root": root,
+        "duck": duck,
+        "spark": spark,
+        "spark_dir": spark_dir,
+        "comparisons": compare_engines(root / "duck.duckdb", spark_dir),
+        "parquet_comparisons": compare_engines(
+            root / "duck-parquet.duckdb", parquet_spark_dir, schemas=("staging",)
+        ),
+    }
+
+
+def test_every_table_is_the_same_on_both_engines(engines):
+    comparisons = engines["comparisons"]
+    differing = {c.name: c.problems for c in comparisons if not c.equal}
+    assert not differing
+    names = {c.name for c in comparisons}
+    for mart in ("fct_orders", "dim_customers", "fct_customer_rfm", "fct_customer_features"):
+        assert f"marts.{mart}" in names
+
+
+def test_the_comparison_saw_rejected_rows_and_customers(engines):
+    rows = {c.name: c.rows_right for c in engines["comparisons"]}
+    # Every fault kind is injected, so the rejects (and the file positions they
+    # name) are compared too, not only clean rows.
+    assert rows["audit.audit_rejected_rows"] >= 20
+    assert rows["marts.fct_customer_features"] > 500
+
+
+def test_keys_are_bigint_on_spark_and_unsigned_on_duckdb(engines):
+    by_name = {c.name: c for c in engines["comparisons"]}
+    assert by_name["marts.fct_orders"].type_differences["order_key"] == ("UINTEGER", "BIGINT")
+
+
+def test_every_data_test_passed_on_spark(engines):
+    summary = re.search(r"PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", engines["spark"].output)
+    assert summary, engines["spark"].output[-2000:]
+    passed, _, errors, skipped = (int(group) for group in summary.groups())
+    assert errors == 0 and skipped == 0
+    duck_summary = re.search(r"PASS=(\d+)", engines["duck"].output)
+    assert duck_summary and passed == int(duck_summary.group(1))
+
+
+def test_spark_reads_parquet_input_into_the_same_staging_tables(engines):
+    comparisons = engines["parquet_comparisons"]
+    assert len(comparisons) == 9
+    assert all(c.equal for c in comparisons), [c.problems for c in comparisons if not c.equal]
+
+
+def test_spark_scores_every_customer_as_python_does(engines):
+    scores = engines["spark_dir"] / "tables" / "segments.db" / "fct_customer_segment_scores"
+    with duckdb.connect(str(engines["root"] / "duck.duckdb"), read_only=True) as con:
+        compared = con.execute(
+            "select p.customer_unique_key, p.segment_id, s.segment_id, p.distance_to_center, "
+            "s.distance_to_center, s.model_version = p.model_version "
+            "from segments.customer_segments as p "
+            f"full join read_parquet('{scores.as_posix()}/*.parquet') as s "
+            "using (customer_unique_key)"
+        ).fetchall()
+    assert len(compared) > 500
+    python_ids, spark_ids = [row[1] for row in compared], [row[2] for row in compared]
+    assert python_ids == spark_ids
+    assert all(row[5] for row in compared)
+    spark_distances = [row[4] for row in compared]
+    np.testing.assert_allclose(spark_distances, [row[3] for row in compared], rtol=1e-9)
+    assert len(set(spark_ids)) == 5
