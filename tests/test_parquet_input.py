@@ -12,7 +12,7 @@ import pytest
 
 from clustering.build import build_warehouse, run_dbt
 from clustering.engines import compare_warehouses
-from tests.parquet_support import write_parquet_copy
+from clustering.synth.parquet import write_parquet_copy
 
 pytestmark = pytest.mark.slow
 

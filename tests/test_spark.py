@@ -2,8 +2,9 @@
 and DuckDB build the same generated data, with every fault kind injected, and
 every table (staging, intermediate, marts, audit, reference) must come out the
 same. The Spark build runs every data test of the daily selection, so they
-pass on Spark too. The same files as Parquet must give Spark the same staging
-tables.
+pass on Spark too. (Spark reading the same files as Parquet is checked by
+the Spark benchmark at scale 1, to keep this suite under a quarter of an
+hour; tests/test_parquet_input.py checks Parquet input on DuckDB.)
 
 Segments fitted and scored by Python on DuckDB are scored again in SQL on
 Spark from the model export, and must be the same for every customer.
@@ -25,21 +26,11 @@ from clustering.build import build_warehouse, run_dbt
 from clustering.cli import app
 from clustering.engines import compare_engines
 from clustering.synth import generate
-from tests.parquet_support import write_parquet_copy
 
 pytestmark = pytest.mark.slow
 
 SCALE = 0.01
 FAULTS_PER_KIND = 3
-# The staging models and the seeds they look values up in, without tests.
-STAGING_ONLY = [
-    "build",
-    "--select",
-    "+staging",
-    "--exclude",
-    "resource_type:test",
-    "resource_type:unit_test",
-]
 
 
 @pytest.fixture(scope="module")
@@ -70,34 +61,12 @@ def engines(tmp_path_factory):
         vars={"model_export_dir": str(root / "model_export")},
         env=spark_env,
     )
-    # The same files as Parquet (OLIST_INPUT_FORMAT=parquet): Spark reads them
-    # through another path (no CSV tables; file positions from the Parquet
-    # reader). Only the staging models read the files, so only they (and
-    # the seeds they look values up in) are built.
-    parquet = write_parquet_copy(data, root / "parquet")
-    parquet_spark_dir = root / "spark-parquet"
-    parquet_env = {"OLIST_INPUT_FORMAT": "parquet"}
-    run_dbt(
-        STAGING_ONLY,
-        input_dir=parquet,
-        warehouse=root / "duck-parquet.duckdb",
-        env=parquet_env,
-    )
-    run_dbt(
-        [*STAGING_ONLY, "--target", "spark"],
-        input_dir=parquet,
-        warehouse=root / "spark-parquet-run",
-        env={**spark_env, **parquet_env, "OLIST_SPARK_DIR": str(parquet_spark_dir)},
-    )
     return {
         "root": root,
         "duck": duck,
         "spark": spark,
         "spark_dir": spark_dir,
         "comparisons": compare_engines(root / "duck.duckdb", spark_dir),
-        "parquet_comparisons": compare_engines(
-            root / "duck-parquet.duckdb", parquet_spark_dir, schemas=("staging",)
-        ),
     }
 
 
@@ -130,12 +99,6 @@ def test_every_data_test_passed_on_spark(engines):
     assert errors == 0 and skipped == 0
     duck_summary = re.search(r"PASS=(\d+)", engines["duck"].output)
     assert duck_summary and passed == int(duck_summary.group(1))
-
-
-def test_spark_reads_parquet_input_into_the_same_staging_tables(engines):
-    comparisons = engines["parquet_comparisons"]
-    assert len(comparisons) == 9
-    assert all(c.equal for c in comparisons), [c.problems for c in comparisons if not c.equal]
 
 
 def test_spark_scores_every_customer_as_python_does(engines):
