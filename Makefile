@@ -18,7 +18,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build segments maintenance lint clean benchmark benchmark-quick benchmark-refresh browser
+.PHONY: run test install build segments maintenance lint clean benchmark benchmark-quick benchmark-refresh benchmark-spark browser
 
 install: $(STAMP)
 
@@ -75,11 +75,17 @@ run: maintenance
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/refresh.py
+	$(BIN)/python benchmarks/spark.py
 
 # The daily refresh against a full rebuild at scales 1 and 10 (about a quarter
 # of an hour): benchmarks/REFRESH.md.
 benchmark-refresh: $(STAMP)
 	$(BIN)/python benchmarks/refresh.py
+
+# The same build on local Spark against DuckDB at scales 1 and 10:
+# benchmarks/SPARK.md.
+benchmark-spark: $(STAMP)
+	$(BIN)/python benchmarks/spark.py
 
 benchmark-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
