@@ -31,18 +31,10 @@
         {%- do spark__register_csv_source('olist', olist_input_dir(), typed=false) -%}
     {%- endif -%}
     {%- if selection_reads_source('segment_model') -%}
-        {%- set export_dir = segment_model_export_dir() -%}
-        {%- set present = olist_input_file_names(export_dir) -%}
         {%- for node in graph.sources.values() if node.source_name == 'segment_model' -%}
-            {%- if node.identifier ~ '.csv' not in present -%}
-                {{ exceptions.raise_compiler_error(
-                    "no segment model export in '" ~ export_dir ~ "' (missing " ~ node.identifier
-                    ~ ".csv): run `clustering export-model --out <dir>` and point the dbt var "
-                    ~ "model_export_dir (or OLIST_MODEL_EXPORT_DIR) at that folder"
-                ) }}
-            {%- endif -%}
+            {%- do require_segment_model_file(node.identifier) -%}
         {%- endfor -%}
-        {%- do spark__register_csv_source('segment_model', export_dir, typed=true) -%}
+        {%- do spark__register_csv_source('segment_model', segment_model_export_dir(), typed=true) -%}
     {%- endif -%}
     {{ return('') }}
 {% endmacro %}

@@ -17,3 +17,19 @@
     {%- endif -%}
     {{ return(export_dir.rstrip('/')) }}
 {%- endmacro %}
+
+{#
+    Stop with the folder and the fix when the export lacks the file of one
+    table of the source `segment_model` (both engines: DuckDB before reading
+    it, Spark before making a table over it).
+#}
+{% macro require_segment_model_file(identifier) -%}
+    {%- set export_dir = segment_model_export_dir() -%}
+    {%- if identifier ~ '.csv' not in olist_input_file_names(export_dir) -%}
+        {{ exceptions.raise_compiler_error(
+            "no segment model export in '" ~ export_dir ~ "' (missing " ~ identifier
+            ~ ".csv): run `clustering score` or `clustering export-model --out <dir>` first, or point the dbt var "
+            ~ "model_export_dir (or OLIST_MODEL_EXPORT_DIR) at the folder holding the export"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}

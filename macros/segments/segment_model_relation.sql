@@ -34,14 +34,7 @@
     {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'segment_model')
         | selectattr('name', 'equalto', table_name) | first -%}
     {%- set path = segment_model_export_dir() ~ '/' ~ node.identifier ~ '.csv' -%}
-    {%- set found = run_query("select count(*) from glob(" ~ sql_string_literal(path) ~ ")") -%}
-    {%- if found.columns[0].values()[0] == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "no segment model export in '" ~ segment_model_export_dir() ~ "' (missing " ~ node.identifier
-            ~ ".csv): run `clustering score` or `clustering export-model --out <dir>` first, or point the dbt var "
-            ~ "model_export_dir (or OLIST_MODEL_EXPORT_DIR) at the folder holding the export"
-        ) }}
-    {%- endif -%}
+    {%- do require_segment_model_file(node.identifier) -%}
     {%- set columns = [] -%}
     {%- for column in node.columns.values() -%}
         {%- do columns.append(sql_string_literal(column.name) ~ ': ' ~ sql_string_literal(column.data_type)) -%}
