@@ -38,7 +38,7 @@ _STEP = {"created": 0, "approved": 1, "invoiced": 1, "processing": 1, "shipped":
 _STATUS_AT_STEP = ("created", "approved", "shipped", "delivered")
 
 
-def _records(path: Path) -> Iterator[tuple[list[str], str]]:
+def records(path: Path) -> Iterator[tuple[list[str], str]]:
     """Each record of a CSV file with its exact text (header first), streamed:
     the reader pulls lines through `remember`, so the lines it consumed for a
     record are that record's text, line breaks inside quoted fields included."""
@@ -110,7 +110,7 @@ def cut_to_day(source: Path, out: Path, day: date) -> dict[str, int]:
     def write(name: str, keep) -> None:
         count = 0
         with (out / name).open("w", encoding="utf-8", newline="") as handle:
-            for index, (fields, text) in enumerate(_records(source / name)):
+            for index, (fields, text) in enumerate(records(source / name)):
                 if index == 0:
                     header = fields
                     handle.write(text)
