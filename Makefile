@@ -46,15 +46,16 @@ build: $(STAMP) $(INPUT_PREREQ)
 	# tables the clustering job writes next.
 	$(BIN)/dbt build --selector daily
 
-# Fit (compare candidates, refit, carry names over from the previous model),
-# score every customer, score them again in SQL from the model export `score`
-# writes (selector sql_scoring), test the segment tables with dbt (which also
-# compares the two scorings), draw the report.
+# The segment job (`clustering segments`): fit (compare candidates, refit,
+# carry names over from the previous model), score every customer, score them
+# again in SQL from the model export and run every segment test (selector
+# segment_job) in a copy of the warehouse, then publish tables, model and
+# exports together, or nothing. Then draw the report.
+# FIT_ARGS passes options on, e.g. FIT_ARGS='--family kmeans --segments 3' for
+# a population too small to compare candidates on.
+FIT_ARGS ?=
 segments: build
-	$(BIN)/clustering fit
-	$(BIN)/clustering score
-	$(BIN)/dbt build --selector sql_scoring
-	$(BIN)/dbt build --selector segments
+	$(BIN)/clustering segments $(FIT_ARGS)
 	$(BIN)/clustering report
 
 # The maintenance contract: build the monthly snapshots (selector stability,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from clustering.features import FEATURE_NAMES, feature
-from clustering.naming import LATE_SHARE, NOTABLE, STRONG
+from clustering.features import feature
+from clustering.naming import LATE_SHARE, NOTABLE, STRONG, known
 from clustering.profiles import SegmentProfile
 
 
@@ -27,7 +27,9 @@ class ActionRule:
 
 
 def _diff(profile: SegmentProfile, name: str) -> float:
-    return profile.differences[name]
+    """The segment's difference on a feature; 0 (no evidence) when the model
+    left the feature out or most members have no value for it."""
+    return profile.differences[name] if known(profile, name) else 0.0
 
 
 def _is_repeat(profile: SegmentProfile) -> bool:
@@ -39,7 +41,8 @@ ACTION_RULES: tuple[ActionRule, ...] = (
         "service_recovery",
         lambda p: (
             _diff(p, "avg_review_score") <= -STRONG
-            and p.means["share_late_deliveries"] >= LATE_SHARE
+            and known(p, "share_late_deliveries")
+            and p.share_with_late_delivery >= LATE_SHARE
         ),
         "Service recovery: a personal apology and a free-shipping voucher for the next "
         "order; report their sellers' late shipments to seller operations.",
@@ -134,8 +137,11 @@ def _format_value(name: str, value: float) -> str:
 def differences_text(
     profile: SegmentProfile, population_means: dict[str, float], count: int = 3
 ) -> str:
-    """The `count` features that differ most from the average customer, in words."""
-    ranked = sorted(FEATURE_NAMES, key=lambda name: -abs(profile.differences[name]))
+    """The `count` model features that differ most from the average customer, in words."""
+    ranked = sorted(
+        (name for name in profile.features if known(profile, name)),
+        key=lambda name: -abs(profile.differences[name]),
+    )
     parts = []
     for name in ranked[:count]:
         difference = profile.differences[name]
@@ -153,17 +159,28 @@ def differences_text(
 
 
 def description_text(profile: SegmentProfile) -> str:
-    """Who they are, how many, what they are worth."""
+    """Who they are, how many, what they are worth (the experience figures only
+    for the model's features that most members have a value for)."""
     medians = profile.medians
     means = profile.means
-    review = means["avg_review_score"]
-    return (
+    facts = [
         f"{profile.count_customers:,} customers ({profile.share_customers:.1%} of all) "
         f"bringing {profile.revenue_share:.1%} of revenue, R$ {profile.avg_spend_brl:,.0f} "
-        f"each on average; {profile.share_repeat_buyers:.0%} ordered more than once. "
-        f"Median {medians['days_since_last_order']:.0f} days since the last order, "
-        f"average review {review:.1f} of 5, "
-        f"{means['share_late_deliveries']:.0%} of deliveries late, "
-        f"median {medians['avg_distance_km']:,.0f} km from the seller. "
-        f"Most common RFM group: {profile.dominant_rfm_group.replace('_', ' ')}."
-    )
+        f"each on average; {profile.share_repeat_buyers:.0%} ordered more than once."
+    ]
+    experience = []
+    if known(profile, "days_since_last_order"):
+        experience.append(
+            f"Median {medians['days_since_last_order']:.0f} days since the last order"
+        )
+    if known(profile, "avg_review_score"):
+        experience.append(f"average review {means['avg_review_score']:.1f} of 5")
+    if known(profile, "share_late_deliveries"):
+        experience.append(f"{means['share_late_deliveries']:.0%} of deliveries late")
+    if known(profile, "avg_distance_km"):
+        experience.append(f"median {medians['avg_distance_km']:,.0f} km from the seller")
+    if experience:
+        text = ", ".join(experience)
+        facts.append(text[0].upper() + text[1:] + ".")
+    facts.append(f"Most common RFM group: {profile.dominant_rfm_group.replace('_', ' ')}.")
+    return " ".join(facts)

@@ -7,25 +7,30 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from clustering.build import BuildError
 from clustering.export import export_model
 from clustering.history import MembershipChange
-from clustering.jobs import fit_segments, score_segments
+from clustering.jobs import FitOutcome, fit_segments, score_segments
 from clustering.maintenance import monitor as run_monitor
 from clustering.maintenance import run_stability
 from clustering.publish import PublishError
 from clustering.refresh import RefreshError, roll_back
 from clustering.refresh import refresh as run_refresh
 from clustering.report.segments import render_report
+from clustering.segment_job import SegmentJobError, run_segment_job
 from clustering.settings import Settings
+from clustering.stability import NoOriginError
 from clustering.store import ModelError, load_model
 from clustering.warehouse import WarehouseError
 
@@ -37,9 +42,12 @@ LIBRARY_ERRORS = (
     BuildError,
     PublishError,
     RefreshError,
+    SegmentJobError,
     ValueError,
     OSError,
 )
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="clustering",
@@ -51,7 +59,8 @@ app = typer.Typer(
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
+    # One line, whatever the library's message holds (dbt's output has several).
+    typer.echo(f"error: {' '.join(message.splitlines())}", err=True)
     raise typer.Exit(code=2)
 
 
@@ -138,28 +147,68 @@ def _settings(**overrides: object) -> Settings:
         raise  # unreachable: _fail exits
 
 
+SeedOption = Annotated[int | None, typer.Option("--seed", help=SEED_MODEL_HELP)]
+MinSegmentsOption = Annotated[
+    int | None, typer.Option("--min-segments", help="Fewest segments compared.")
+]
+MaxSegmentsOption = Annotated[
+    int | None, typer.Option("--max-segments", help="Most segments compared.")
+]
+BootstrapOption = Annotated[
+    int | None,
+    typer.Option("--bootstrap-rounds", help="Refits on resamples per candidate (stability)."),
+]
+FamilyOption = Annotated[
+    str | None,
+    typer.Option("--family", help="With --segments: fit this family (kmeans, gaussian_mixture)."),
+]
+SegmentsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--segments", help="With --family: fit this many segments, skipping the comparison."
+    ),
+]
+
+
+def _comparing(settings: Settings, run: Callable[[Callable[[str], None]], T]) -> T:
+    """Run a fit under a progress bar of the candidates compared; errors as one line."""
+    count = len(settings.families) * (settings.max_segments - settings.min_segments + 1)
+    if settings.family is not None:
+        count = 1
+    with _progress(count, "comparing candidates") as advance:
+        try:
+            return run(lambda _name: advance())
+        except LIBRARY_ERRORS as error:
+            _fail(str(error))
+            raise  # unreachable: _fail exits
+
+
+@contextmanager
+def _progress(length: int, label: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on a terminal; silence otherwise (cron, CI, a log file),
+    where a bar's label would stand between the command and its one error line."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    with typer.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield lambda: bar.update(1)
+
+
 @app.command()
 def fit(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
-    seed: Annotated[int | None, typer.Option(help=SEED_MODEL_HELP)] = None,
-    min_segments: Annotated[int | None, typer.Option(help="Fewest segments compared.")] = None,
-    max_segments: Annotated[int | None, typer.Option(help="Most segments compared.")] = None,
-    bootstrap_rounds: Annotated[
-        int | None, typer.Option(help="Refits on resamples per candidate (stability).")
-    ] = None,
-    family: Annotated[
-        str | None,
-        typer.Option(help="With --segments: refit this family (kmeans, gaussian_mixture)."),
-    ] = None,
-    segments: Annotated[
-        int | None,
-        typer.Option(help="With --family: refit this many segments, skipping the comparison."),
-    ] = None,
+    seed: SeedOption = None,
+    min_segments: MinSegmentsOption = None,
+    max_segments: MaxSegmentsOption = None,
+    bootstrap_rounds: BootstrapOption = None,
+    family: FamilyOption = None,
+    segments: SegmentsOption = None,
 ) -> None:
     """Compare candidate segmentations, fit the chosen one on every customer and save it.
 
-    Segments that match the previous saved model keep their ids and names."""
+    Segments that match the previous saved model keep their ids and names. Writes the
+    warehouse directly; `clustering segments` checks before it publishes."""
     settings = _settings(
         warehouse=warehouse,
         model_dir=model_dir,
@@ -170,18 +219,20 @@ def fit(
         family=family,
         n_segments=segments,
     )
-    count = len(settings.families) * (settings.max_segments - settings.min_segments + 1)
-    if settings.family is not None:
-        count = 1
-    with typer.progressbar(length=count, label="comparing candidates", file=sys.stderr) as bar:
-        try:
-            outcome = fit_segments(settings, progress=lambda _name: bar.update(1))
-        except LIBRARY_ERRORS as error:
-            _fail(str(error))
+    outcome = _comparing(settings, lambda progress: fit_segments(settings, progress=progress))
     typer.echo(f"model {outcome.model_version} saved in {settings.models_path}")
+    _echo_fit(outcome)
+
+
+def _echo_fit(outcome: FitOutcome) -> None:
+    """What a fit chose, on which features, and what it could not guarantee."""
+    for item in outcome.features_left_out:
+        typer.echo(f"feature {item.feature_name} {item.reason}")
     typer.echo(f"chose {outcome.reason}")
     for segment_id, name in sorted(outcome.segment_names.items()):
         typer.echo(f"  segment {segment_id}: {name} ({outcome.sizes[segment_id]:,} customers)")
+    for caveat in outcome.caveats:
+        typer.echo(f"caveat: {caveat}")
     if outcome.matches is not None:
         carried = sum(match.is_carried_over for match in outcome.matches)
         typer.echo(
@@ -190,6 +241,59 @@ def fit(
             + ", ".join(f"{match.jaccard:.2f}" for match in outcome.matches)
             + ")"
         )
+
+
+INPUT_DIR_HELP = (
+    "Folder of the Olist CSV files the warehouse was built from (default: $OLIST_INPUT_DIR, "
+    "else data/olist); dbt's input check reads it."
+)
+
+
+@app.command()
+def segments(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+    input: Annotated[Path | None, typer.Option(help=INPUT_DIR_HELP)] = None,
+    seed: SeedOption = None,
+    min_segments: MinSegmentsOption = None,
+    max_segments: MaxSegmentsOption = None,
+    bootstrap_rounds: BootstrapOption = None,
+    family: FamilyOption = None,
+    segments: SegmentsOption = None,
+) -> None:
+    """The segment job: fit, score, SQL scoring and every segment test in a copy of the
+    warehouse, then publish tables, model and exports together (or nothing).
+
+    A failed step or check leaves the published segments exactly as they were and
+    exits 2 with one `error:` line naming it."""
+    settings = _settings(
+        warehouse=warehouse,
+        model_dir=model_dir,
+        random_state=seed,
+        min_segments=min_segments,
+        max_segments=max_segments,
+        bootstrap_rounds=bootstrap_rounds,
+        family=family,
+        n_segments=segments,
+    )
+    input_dir = input or Path(os.environ.get("OLIST_INPUT_DIR") or "data/olist")
+    outcome = _comparing(
+        settings, lambda progress: run_segment_job(settings, input_dir, progress=progress)
+    )
+    _echo_fit(outcome.fit)
+    scored = outcome.score
+    typer.echo(
+        f"published model {outcome.fit.model_version}: {scored.count_customers:,} customers "
+        f"scored as of {scored.as_of_date}, SQL scoring and segment tests passed, in "
+        f"{outcome.seconds['total']:.0f} s"
+    )
+    typer.echo(_membership_line(scored.membership))
+    if outcome.cutoff is not None:
+        typer.echo(f"caveat: {outcome.cutoff.line}")
+    typer.echo(
+        f"tables in {settings.warehouse} (schema segments); exports in {settings.exports_path}; "
+        f"model export in {settings.model_export_path}"
+    )
 
 
 @app.command()
@@ -421,9 +525,17 @@ def stability(
     except ValueError as error:
         _fail(str(error))
     settings = base.with_(stability=config)
-    with typer.progressbar(length=0, label="backtesting", file=sys.stderr) as bar:
+    with _progress(0, "backtesting") as advance:
         try:
-            outcome = run_stability(settings, progress=lambda _step: bar.update(1))
+            outcome = run_stability(settings, progress=lambda _step: advance())
+        except NoOriginError as error:
+            # Not a failure of the run: these data cannot support a contract yet.
+            typer.echo(
+                f"caveat: no maintenance contract could be derived: {error}. The segments "
+                "stay published; `clustering monitor` still watches drift and agreement with "
+                "a refit on every refresh, without a retrain period"
+            )
+            return
         except LIBRARY_ERRORS as error:
             _fail(str(error))
     rec = outcome.recommendation

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from clustering.cards import action_for, description_text, differences_text
+from clustering.coverage import FeatureCoverage, assess_coverage, left_out_text, usable_features
 from clustering.drift import bin_edges, bin_shares, label_shares
 from clustering.export import export_model
 from clustering.features import FEATURE_NAMES
@@ -35,7 +36,7 @@ from clustering.profiles import (
     profile_segments,
     top_traits,
 )
-from clustering.selection import select_model
+from clustering.selection import check_population, select_model
 from clustering.settings import Settings
 from clustering.store import ModelError, SavedModel, library_versions, load_model, save_model
 from clustering.warehouse import (
@@ -63,6 +64,14 @@ class FitOutcome:
     matches: list[SegmentMatch] | None
     previous_model_version: str | None
     seconds: float
+    features: tuple[str, ...] = ()
+    coverage: tuple[FeatureCoverage, ...] = ()
+    # Guarantees this fit could not give (small population, fixed structure, ...).
+    caveats: tuple[str, ...] = ()
+
+    @property
+    def features_left_out(self) -> tuple[FeatureCoverage, ...]:
+        return tuple(item for item in self.coverage if not item.is_used)
 
 
 @dataclass(frozen=True)
@@ -119,15 +128,58 @@ def _assign_ids(
     return {int(k): int(v) for k, v in ids.items()}, matches
 
 
-def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOutcome:
-    """Select, fit, name and save a segmentation of the features mart."""
+def fit_caveats(
+    settings: Settings,
+    count_customers: int,
+    selection_table: pd.DataFrame,
+    sizes: dict[int, int],
+    names: dict[int, str],
+) -> list[str]:
+    """The guarantees this fit could not give, in sentences for the user."""
+    caveats = []
+    if settings.family is not None:
+        caveats.append(
+            "the structure was fixed by the operator, not chosen: no other candidate was compared"
+        )
+    elif not selection_table["is_eligible"].any():
+        caveats.append(
+            "no candidate met the stability and segment-size rule: the segments may change "
+            "on a refit; treat them with caution"
+        )
+    small = {sid: count for sid, count in sizes.items() if count < settings.min_campaign_customers}
+    for sid, count in sorted(small.items()):
+        caveats.append(
+            f"segment {sid} ({names[sid]}) has {count:,} customers, fewer than "
+            f"{settings.min_campaign_customers}: campaign results on it are mostly noise"
+        )
+    if count_customers < settings.stability.min_customers:
+        caveats.append(
+            f"{count_customers:,} customers, fewer than the "
+            f"{settings.stability.min_customers:,} the stability backtest needs at a cutoff: "
+            "how long these segments hold (and so the retrain period) cannot be measured"
+        )
+    return caveats
+
+
+def fit_segments(
+    settings: Settings, progress: Progress | None = None, *, make_current: bool = True
+) -> FitOutcome:
+    """Select, fit, name and save a segmentation of the features mart.
+
+    Stops before fitting or writing anything when the population is too small
+    (PopulationError) or too few features are usable (CoverageError)."""
     started = time.perf_counter()
     table = read_features(settings.warehouse)
     frame = table.frame
-    selection = select_model(frame, settings, progress)
+    check_population(len(frame), settings)
+    coverage = assess_coverage(frame, settings.min_feature_coverage)
+    features = usable_features(coverage)
+    left_out = left_out_text(coverage)
+    selection = select_model(frame, settings, progress, features)
     pipeline = make_segmenter(
         selection.n_segments,
         selection.family,
+        features=features,
         random_state=settings.random_state,
         n_init=settings.n_init,
     ).fit(frame)
@@ -155,7 +207,7 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         ids, matches = _assign_ids(labels, previous, previous_ids, settings)
         previous_version = previous.version if previous is not None else None
         segment_ids = np.array([ids[label] for label in labels])
-        profiles = profile_segments(frame, scaled, segment_ids)
+        profiles = profile_segments(frame, scaled, segment_ids, features)
         carried = {}
         if previous is not None and matches is not None:
             old_names = previous.segment_names
@@ -167,6 +219,7 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         names = name_segments(profiles, taken=carried)
 
     sizes = {ids[label]: int(count) for label, count in enumerate(np.bincount(labels))}
+    caveats = fit_caveats(settings, table.count_customers, selection.table, sizes, names)
     fitted_at = datetime.now().replace(microsecond=0)
     all_ids = sorted(
         set(ids.values()) | set(previous.metadata.get("all_segment_ids", []) if previous else [])
@@ -178,7 +231,10 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         "count_customers": table.count_customers,
         "family": selection.family,
         "n_segments": selection.n_segments,
-        "features": list(FEATURE_NAMES),
+        "features": list(features),
+        "feature_coverage": [item.as_row() for item in coverage],
+        "features_left_out": left_out,
+        "caveats": caveats,
         "feature_fingerprint": table.fingerprint,
         "settings": {
             k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()
@@ -190,12 +246,14 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         "selection_reason": selection.reason,
         "previous_model_version": previous_version,
         # What `clustering monitor` compares each refresh with.
-        "reference": drift_reference(frame, labels, selection.n_segments, settings),
+        "reference": drift_reference(frame, labels, selection.n_segments, settings, features),
     }
-    save_model(settings.models_path, pipeline, metadata)
+    save_model(settings.models_path, pipeline, metadata, make_current=make_current)
 
     tables = {
-        "model_selection": selection.table.assign(model_version=version),
+        "model_selection": selection.table.assign(
+            model_version=version, features_left_out=left_out or None
+        ),
         "segment_models": pd.DataFrame(
             [
                 {
@@ -209,8 +267,14 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
                     "random_state": settings.random_state,
                     "selection_reason": selection.reason,
                     "previous_model_version": previous_version,
+                    "features": ", ".join(features),
+                    "features_left_out": left_out or None,
+                    "caveats": "; ".join(caveats) or None,
                 }
             ]
+        ),
+        "model_features": pd.DataFrame([item.as_row() for item in coverage]).assign(
+            model_version=version
         ),
     }
     # Written (empty without a previous model) unless the current model was
@@ -243,16 +307,25 @@ def fit_segments(settings: Settings, progress: Progress | None = None) -> FitOut
         matches=matches,
         previous_model_version=previous_version,
         seconds=time.perf_counter() - started,
+        features=features,
+        coverage=tuple(coverage),
+        caveats=tuple(caveats),
     )
 
 
 def drift_reference(
-    frame: pd.DataFrame, labels: np.ndarray, n_segments: int, settings: Settings
+    frame: pd.DataFrame,
+    labels: np.ndarray,
+    n_segments: int,
+    settings: Settings,
+    model_features: tuple[str, ...] = FEATURE_NAMES,
 ) -> dict[str, object]:
-    """Decile bins and shares of every core feature, and the segment shares,
-    of the data a model is fitted on."""
+    """Decile bins and shares of every core feature the model uses, and the
+    segment shares, of the data a model is fitted on."""
     features = {}
     for name in settings.stability.core_features:
+        if name not in model_features:
+            continue
         values = frame[name].to_numpy(float, na_value=np.nan)
         edges = bin_edges(values)
         features[name] = {"edges": edges.tolist(), "shares": bin_shares(values, edges).tolist()}
@@ -284,7 +357,7 @@ def _profiles_frame(
             "avg_spend_brl": profile.avg_spend_brl,
             "share_repeat_buyers": profile.share_repeat_buyers,
         }
-        for name in FEATURE_NAMES:
+        for name in profile.features:
             row[f"mean_{name}"] = profile.means[name]
             row[f"median_{name}"] = profile.medians[name]
         row |= {
@@ -298,12 +371,15 @@ def _profiles_frame(
     return pd.DataFrame(rows)
 
 
-def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
-    """Assign every customer to a segment of the saved model, fold the
-    assignments into the membership history and publish them (and, with
-    `export`, their Parquet and CSV copies and the model's plain-data export)."""
+def score_segments(
+    settings: Settings, *, export: bool = True, version: str | None = None
+) -> ScoreOutcome:
+    """Assign every customer to a segment of the saved model (`version`, default
+    the current one), fold the assignments into the membership history and
+    write them (and, with `export`, their Parquet and CSV copies and the
+    model's plain-data export)."""
     started = time.perf_counter()
-    saved = load_model(settings.models_path)
+    saved = load_model(settings.models_path, version)
     table = read_features(settings.warehouse)
     saved.check_schema(table.fingerprint, f"marts.fct_customer_features in {settings.warehouse}")
     frame = table.frame
@@ -312,7 +388,8 @@ def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
     labels, distance, confidence = pipeline.named_steps["segments"].predict_confidence(scaled)
     segment_ids = saved.label_to_id(labels)
     names = saved.segment_names
-    traits = top_traits(scaled)
+    features = tuple(str(name) for name in pipeline.named_steps["features"].feature_names_in_)
+    traits = top_traits(scaled, features=features)
     scored_at = datetime.now().replace(microsecond=0)
     name_lookup = pd.Series(names)
     assignments = pd.DataFrame(
@@ -331,8 +408,8 @@ def score_segments(settings: Settings, *, export: bool = True) -> ScoreOutcome:
             "top_trait_3": traits[2],
         }
     )
-    profiles = profile_segments(frame, scaled, segment_ids)
-    population_means, _ = population_stats(frame)
+    profiles = profile_segments(frame, scaled, segment_ids, features)
+    population_means, _ = population_stats(frame, features)
     tables = {
         "customer_segments": assignments,
         "segment_profiles": _profiles_frame(

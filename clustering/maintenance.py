@@ -65,7 +65,15 @@ def production_structure(settings: Settings) -> Structure:
                 "--family and --segments"
             ) from None
         family, n_segments = saved.metadata["family"], int(saved.metadata["n_segments"])
+        return Structure(
+            family, n_segments, settings.n_init, settings.random_state, model_features(saved)
+        )
     return Structure(family, n_segments, settings.n_init, settings.random_state)
+
+
+def model_features(saved: SavedModel) -> tuple[str, ...]:
+    """The features the saved model was fitted on, in its column order."""
+    return tuple(str(name) for name in saved.pipeline.named_steps["features"].feature_names_in_)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,8 @@ def _name_origins(backtest: Backtest, cache: _Cutoffs) -> dict[tuple, str]:
         frame = cache.frames[origin]
         model, labels = cache.reference(origin)
         scaled = model.named_steps["features"].transform(frame)
-        profiles = profile_segments(frame, scaled, labels + 1)
+        features = tuple(model.named_steps["features"].feature_names_in_)
+        profiles = profile_segments(frame, scaled, labels + 1, features)
         for segment_id, name in name_segments(profiles).items():
             names[(origin, segment_id - 1)] = name
     return names
@@ -113,9 +122,12 @@ def run_stability(
     names = _name_origins(backtest, cache)
     last = max(cache.frames)
     started = time.perf_counter()
-    make_segmenter(structure.n_segments, structure.family, random_state=structure.random_state).fit(
-        cache.frames[last]
-    )
+    make_segmenter(
+        structure.n_segments,
+        structure.family,
+        features=structure.features,
+        random_state=structure.random_state,
+    ).fit(cache.frames[last])
     retrain_seconds = time.perf_counter() - started
     started = time.perf_counter()
     monitor_seconds = float("nan")
@@ -212,6 +224,7 @@ def _staleness(saved: SavedModel, frame: pd.DataFrame, settings: Settings) -> tu
         int(saved.metadata["n_segments"]),
         settings.n_init,
         settings.random_state,
+        model_features(saved),
     )
     date = pd.Timestamp(frame["as_of_date"].iloc[0])
     cache = _Cutoffs(frame.assign(as_of_date=date), structure, settings.stability)
@@ -234,7 +247,11 @@ def assess(settings: Settings) -> Assessment:
         )
     frame = table.frame
     psis = {}
+    # The reference holds the core features the model uses (all of them
+    # unless some were left out for coverage).
     for name in config.core_features:
+        if name not in reference["features"]:
+            continue
         spec = reference["features"][name]
         values = frame[name].to_numpy(float, na_value=np.nan)
         psis[name] = psi(spec["shares"], bin_shares(values, np.asarray(spec["edges"])))

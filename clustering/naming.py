@@ -5,25 +5,35 @@ cluster id. A name reads "<recency> <value> <buyer type>, <up to two
 qualifiers>", e.g. "Recent big-spending one-time buyers, unhappy".
 
 The rules (differences are in robust spreads from the average customer, see
-profiles.SegmentProfile.differences):
+profiles.SegmentProfile.differences). A word is claimed only when the segment
+differs enough on average AND the trait holds for most of its members
+(more than half of those with a value), and only from the model's own
+features known for at least half of the segment's members:
 
-| part       | rule                                             | words                   |
+| part       | rule (segment difference; and most members ...)  | words                   |
 |------------|--------------------------------------------------|-------------------------|
 | buyer type | share of repeat buyers >= 50 %                   | repeat buyers           |
 |            | otherwise                                        | one-time buyers         |
-| recency    | days since last order <= -NOTABLE / >= +NOTABLE  | recent / lapsed         |
-| value      | total spend <= -NOTABLE / >= +NOTABLE            | low-spending / big-spending |
+| recency    | days since last order <= -NOTABLE / >= +NOTABLE; | recent / lapsed         |
+|            | below / above the population median              |                         |
+| value      | total spend >= +NOTABLE / <= -NOTABLE; above /   | big-spending / low-spending |
+|            | below the population median                      |                         |
 | qualifiers, strongest difference first, at most two:                               |
-|            | review score <= -STRONG                          | unhappy                 |
-|            | review score >= +NOTABLE / 4.5 and above mean    | satisfied               |
-|            | share of late deliveries >= LATE_SHARE           | hit by late deliveries  |
+|            | review score <= -STRONG; average <= 2 of 5       | unhappy                 |
+|            | review score >= +NOTABLE, or a 4.5 mean above    | satisfied               |
+|            | average; average >= 4 of 5                       |                         |
+|            | most members had a late delivery                 | hit by late deliveries  |
 |            | days to deliver >= +STRONG / <= -STRONG          | slow / fast deliveries  |
 |            | distance >= +STRONG / <= -STRONG                 | far from / near sellers |
 |            | freight share >= +STRONG / <= -STRONG            | freight-heavy / freight-light |
 |            | instalments >= +STRONG / <= -STRONG              | instalment payers / pay upfront |
+|            | (these four: above / below the population median)|                         |
 
-When two segments would get the same name, the next qualifier is added, and
-as a last resort the segment id.
+When two segments would get the same name, the next qualifier is added; if
+they still clash, the feature on which they differ most tells them apart in
+comparative words ("higher spend" / "lower spend"), which hold between the
+two by construction. Only segments identical on every feature (which a
+fitted model does not produce) fall back to the segment id.
 
 On a refit, `match_segments` pairs new segments with the previous model's by
 their members (Hungarian assignment maximising the Jaccard index of the two
@@ -44,6 +54,9 @@ NOTABLE = 0.4  # robust spreads: a difference a marketer would notice
 STRONG = 0.6  # a difference that defines the segment
 LATE_SHARE = 0.3  # share of late deliveries that makes lateness the story
 SATISFIED_MEAN = 4.5  # average review score (of 5) that reads as "satisfied"
+MOST = 0.5  # a trait is claimed when it holds for more than this share of members
+# A feature known for fewer than this share of a segment's members makes no claim.
+MIN_SEGMENT_COVERAGE = 0.5
 
 # (feature, direction, threshold on the difference, words). Order breaks ties.
 QUALIFIER_RULES: tuple[tuple[str, int, float, str], ...] = (
@@ -59,20 +72,47 @@ QUALIFIER_RULES: tuple[tuple[str, int, float, str], ...] = (
 )
 
 
+def known(profile: SegmentProfile, name: str) -> bool:
+    """Whether the model has this feature and most members have a value for it."""
+    if name not in profile.differences:
+        return False
+    count = profile.count_with_value.get(name, profile.count_customers)
+    return count >= MIN_SEGMENT_COVERAGE * profile.count_customers and count > 0
+
+
+def _most(share: float) -> bool:
+    # NaN (no member with a value) is never "most".
+    return share > MOST
+
+
+def _holds(profile: SegmentProfile, name: str, direction: int) -> bool:
+    """Most members are on this side of the population median."""
+    shares = profile.share_above if direction > 0 else profile.share_below
+    return _most(shares.get(name, float("nan")))
+
+
 def qualifiers(profile: SegmentProfile) -> list[str]:
     """Qualifier words that apply, strongest first."""
     found: list[tuple[float, int, str]] = []
     for order, (name, direction, threshold, words) in enumerate(QUALIFIER_RULES):
+        if not known(profile, name):
+            continue
         difference = direction * profile.differences[name]
-        if difference >= threshold:
+        if name == "avg_review_score":
+            holds = _most(profile.share_unhappy)
+        else:
+            holds = _holds(profile, name, direction)
+        if difference >= threshold and holds:
             found.append((difference, order, words))
-    late = profile.means["share_late_deliveries"]
-    if late >= LATE_SHARE:
-        # Lateness is a share, not a spread: rank it by how far past the bar it is.
-        found.append((STRONG + late, -1, "hit by late deliveries"))
-    review = profile.differences["avg_review_score"]
-    if review >= NOTABLE or (profile.means["avg_review_score"] >= SATISFIED_MEAN and review > 0):
-        found.append((max(review, NOTABLE), len(QUALIFIER_RULES), "satisfied"))
+    if known(profile, "share_late_deliveries") and _most(profile.share_with_late_delivery):
+        # Lateness is a share of members, not a spread: rank it by how far past
+        # half of the segment it is.
+        found.append((STRONG + profile.share_with_late_delivery, -1, "hit by late deliveries"))
+    if known(profile, "avg_review_score") and _most(profile.share_satisfied):
+        review = profile.differences["avg_review_score"]
+        high_mean = profile.means["avg_review_score"] >= SATISFIED_MEAN
+        if review >= NOTABLE or (high_mean and review > 0):
+            found.append((max(review, NOTABLE), len(QUALIFIER_RULES), "satisfied"))
     return [words for _, _, words in sorted(found, key=lambda item: (-item[0], item[1]))]
 
 
@@ -80,18 +120,68 @@ def base_name(profile: SegmentProfile) -> str:
     """Recency, value and buyer type: the first half of a name."""
     buyer = "repeat buyers" if profile.share_repeat_buyers >= 0.5 else "one-time buyers"
     words = []
-    recency = profile.differences["days_since_last_order"]
-    if recency <= -NOTABLE:
-        words.append("recent")
-    elif recency >= NOTABLE:
-        words.append("lapsed")
-    spend = profile.differences["total_spend_brl"]
-    if spend >= NOTABLE:
-        words.append("big-spending")
-    elif spend <= -NOTABLE:
-        words.append("low-spending")
+    if known(profile, "days_since_last_order"):
+        recency = profile.differences["days_since_last_order"]
+        if recency <= -NOTABLE and _holds(profile, "days_since_last_order", -1):
+            words.append("recent")
+        elif recency >= NOTABLE and _holds(profile, "days_since_last_order", +1):
+            words.append("lapsed")
+    if known(profile, "total_spend_brl"):
+        spend = profile.differences["total_spend_brl"]
+        if spend >= NOTABLE and _holds(profile, "total_spend_brl", +1):
+            words.append("big-spending")
+        elif spend <= -NOTABLE and _holds(profile, "total_spend_brl", -1):
+            words.append("low-spending")
     words.append(buyer)
     return " ".join(words)
+
+
+# Comparative words that tell two otherwise equally named segments apart:
+# (for the segment higher on the feature, for the one lower on it).
+COMPARATIVES: dict[str, tuple[str, str]] = {
+    "days_since_last_order": ("less recent", "more recent"),
+    "count_orders": ("more orders", "fewer orders"),
+    "total_spend_brl": ("higher spend", "lower spend"),
+    "avg_review_score": ("better reviews", "worse reviews"),
+    "share_late_deliveries": ("more late deliveries", "fewer late deliveries"),
+    "avg_days_to_deliver": ("slower deliveries", "faster deliveries"),
+    "avg_distance_km": ("farther from sellers", "nearer their sellers"),
+    "freight_share": ("higher freight share", "lower freight share"),
+    "avg_installments": ("more instalments", "fewer instalments"),
+}
+
+
+def _separate(group: list[SegmentProfile], used: frozenset[str]) -> dict[int, list[str]]:
+    """Comparative words that make the names of `group` (same name so far) distinct.
+
+    The feature on which the group's segments differ most names the highest
+    and the lowest; the ones between keep trying with the next feature."""
+    if len(group) < 2:
+        return {}
+    candidates = [
+        name
+        for name in group[0].features
+        if name in COMPARATIVES
+        and name not in used
+        and all(known(profile, name) for profile in group)
+    ]
+    if not candidates:
+        return {}
+    spread = {
+        name: max(p.differences[name] for p in group) - min(p.differences[name] for p in group)
+        for name in candidates
+    }
+    best = max(candidates, key=lambda name: (spread[name], -candidates.index(name)))
+    if not spread[best] > 0:
+        return {}
+    ranked = sorted(group, key=lambda p: (p.differences[best], p.segment_id))
+    higher, lower = COMPARATIVES[best]
+    words = {ranked[-1].segment_id: [higher], ranked[0].segment_id: [lower]}
+    middle = ranked[1:-1]
+    if len(middle) > 1:
+        for segment_id, extra in _separate(middle, used | {best}).items():
+            words.setdefault(segment_id, []).extend(extra)
+    return words
 
 
 def _compose(base: str, extra: list[str]) -> str:
@@ -110,23 +200,44 @@ def name_segments(
     pending = [profile for profile in profiles if profile.segment_id not in names]
     options = {profile.segment_id: qualifiers(profile) for profile in pending}
     depth = {profile.segment_id: min(2, len(options[profile.segment_id])) for profile in pending}
-    while True:
-        proposed = {
+
+    def propose() -> dict[int, str]:
+        return {
             profile.segment_id: _compose(
                 base_name(profile), options[profile.segment_id][: depth[profile.segment_id]]
             )
             for profile in pending
         }
+
+    def clashing(proposed: dict[int, str]) -> set[int]:
         used = list(names.values()) + list(proposed.values())
-        clashes = {sid for sid, name in proposed.items() if used.count(name) > 1}
-        growable = {sid for sid in clashes if depth[sid] < len(options[sid])}
+        return {sid for sid, name in proposed.items() if used.count(name) > 1}
+
+    while True:
+        proposed = propose()
+        growable = {sid for sid in clashing(proposed) if depth[sid] < len(options[sid])}
         if not growable:
             break
         for sid in growable:
             depth[sid] += 1
+    # Still clashing among themselves: comparative words from the feature on
+    # which they differ most.
+    # A carried-over segment joins the comparison but keeps its name.
+    by_id = {profile.segment_id: profile for profile in profiles}
+    groups: dict[str, list[SegmentProfile]] = {}
+    for sid in sorted(clashing(proposed)):
+        groups.setdefault(proposed[sid], []).append(by_id[sid])
+    for name, group in groups.items():
+        fixed = [by_id[sid] for sid, kept in names.items() if kept == name and sid in by_id]
+        for sid, extra in _separate(group + fixed, frozenset()).items():
+            if sid in options:
+                options[sid] = options[sid][: depth[sid]] + extra
+                depth[sid] = len(options[sid])
+    proposed = propose()
     for sid in sorted(proposed):
         name = proposed[sid]
         if name in names.values() or list(proposed.values()).count(name) > 1:
+            # Identical on every feature, or clashing with a carried-over name.
             name = f"{name} (segment {sid})"
         names[sid] = name
     return names

@@ -27,7 +27,7 @@ those with usable segment sizes is chosen and the reason says so.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -70,7 +70,11 @@ def _silhouette(X: np.ndarray, labels: np.ndarray, settings: Settings) -> float:
 
 
 def _bootstrap_ari(
-    frame: pd.DataFrame, family: str, n_segments: int, settings: Settings
+    frame: pd.DataFrame,
+    family: str,
+    n_segments: int,
+    settings: Settings,
+    features: Sequence[str] | None = None,
 ) -> tuple[float, float]:
     rng = np.random.default_rng(settings.random_state)
     labelings = []
@@ -79,6 +83,7 @@ def _bootstrap_ari(
         model = make_segmenter(
             n_segments,
             family,
+            features=features,
             random_state=settings.random_state + 1 + round_,
             n_init=settings.n_init,
         ).fit(frame.iloc[rows])
@@ -88,19 +93,31 @@ def _bootstrap_ari(
 
 
 def evaluate_candidate(
-    frame: pd.DataFrame, family: str, n_segments: int, settings: Settings
+    frame: pd.DataFrame,
+    family: str,
+    n_segments: int,
+    settings: Settings,
+    features: Sequence[str] | None = None,
 ) -> dict[str, object]:
-    """Fit one candidate on `frame` and measure it (one row of the table)."""
+    """Fit one candidate on `frame` with `features` (default: all declared) and
+    measure it (one row of the table)."""
+    features = tuple(features or FEATURE_NAMES)
     started = time.perf_counter()
     model = make_segmenter(
-        n_segments, family, random_state=settings.random_state, n_init=settings.n_init
+        n_segments,
+        family,
+        features=features,
+        random_state=settings.random_state,
+        n_init=settings.n_init,
     ).fit(frame)
     fit_seconds = time.perf_counter() - started
     X = model.named_steps["features"].transform(frame)
     labels = model.named_steps["segments"].labels_
     counts = np.bincount(labels, minlength=n_segments)
 
-    no_review = without_review(FEATURE_NAMES)
+    # Without the review features; the same model when it has none (left out
+    # for coverage).
+    no_review = without_review(features) or features
     plain = make_segmenter(
         n_segments,
         family,
@@ -110,7 +127,7 @@ def evaluate_candidate(
     ).fit(frame)
     X_plain = plain.named_steps["features"].transform(frame)
 
-    ari_mean, ari_std = _bootstrap_ari(frame, family, n_segments, settings)
+    ari_mean, ari_std = _bootstrap_ari(frame, family, n_segments, settings, features)
     distinct = len(np.unique(labels)) >= 2
     return {
         "candidate": candidate_name(family, n_segments),
@@ -193,17 +210,57 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
     return table, str(row["family"]), int(row["n_segments"]), reason
 
 
+class PopulationError(ValueError):
+    """Too few customers for what was asked; says how many are needed and what to do."""
+
+
+FIXED_STRUCTURE_HINT = (
+    "clustering fit --family kmeans --segments 3 (with make: "
+    "make run FIT_ARGS='--family kmeans --segments 3')"
+)
+
+
+def check_population(count_customers: int, settings: Settings) -> None:
+    """Refuse, before anything is fitted or written, a population too small for
+    the comparison (or for the fixed structure) to mean anything."""
+    fixed = settings.family is not None and settings.n_segments is not None
+    if fixed:
+        assert settings.n_segments is not None
+        needed = settings.n_segments * settings.min_customers_per_segment
+        if count_customers < needed:
+            raise PopulationError(
+                f"{count_customers:,} customers are too few for {settings.n_segments} "
+                f"segments: a fixed structure needs at least {needed:,} "
+                f"({settings.min_customers_per_segment} per segment); ask for fewer segments "
+                "(--segments) or run on a longer extract"
+            )
+        return
+    if count_customers < settings.min_customers_to_select:
+        raise PopulationError(
+            f"{count_customers:,} customers are too few to choose a segmentation: comparing "
+            f"candidates needs at least {settings.min_customers_to_select:,} (below that a 1 % "
+            "segment is a handful of people and resamples repeat each other). To segment them "
+            f"anyway with a fixed structure, run {FIXED_STRUCTURE_HINT}; or run on a longer "
+            "extract"
+        )
+
+
 def select_model(
-    frame: pd.DataFrame, settings: Settings, progress: Progress | None = None
+    frame: pd.DataFrame,
+    settings: Settings,
+    progress: Progress | None = None,
+    features: Sequence[str] | None = None,
 ) -> Selection:
-    """Measure every candidate on a seeded sample of `frame` and choose one.
+    """Measure every candidate on a seeded sample of `frame` with `features`
+    (default: all declared) and choose one.
 
     With settings.family and settings.n_segments both set, only that candidate
     is measured and it is chosen (a refit that keeps the structure)."""
+    check_population(len(frame), settings)
     if len(frame) > settings.selection_sample:
         frame = frame.sample(n=settings.selection_sample, random_state=settings.random_state)
     if settings.family is not None and settings.n_segments is not None:
-        row = evaluate_candidate(frame, settings.family, settings.n_segments, settings)
+        row = evaluate_candidate(frame, settings.family, settings.n_segments, settings, features)
         if progress:
             progress(str(row["candidate"]))
         table, family, n_segments, _ = choose(pd.DataFrame([row]), settings)
@@ -214,12 +271,7 @@ def select_model(
             f"{row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}"
         )
         return Selection(table=table, family=family, n_segments=n_segments, reason=reason)
-    largest = min(settings.max_segments, len(frame) - 1)
-    if largest < settings.min_segments:
-        raise ValueError(
-            f"only {len(frame)} customers: too few to compare {settings.min_segments} to "
-            f"{settings.max_segments} segments"
-        )
+    largest = settings.max_segments
     grid = [
         (family, n_segments)
         for family in settings.families
@@ -228,7 +280,7 @@ def select_model(
     # Candidates are independent: one process per core (joblib limits each
     # worker's own threads so the cores are not oversubscribed).
     jobs = Parallel(n_jobs=settings.n_jobs, return_as="generator")(
-        delayed(evaluate_candidate)(frame, family, n_segments, settings)
+        delayed(evaluate_candidate)(frame, family, n_segments, settings, features)
         for family, n_segments in grid
     )
     rows = []

@@ -85,6 +85,18 @@ class Settings:
     # Candidates are compared on a seeded sample of this many customers; the
     # chosen one is then refitted on everybody.
     selection_sample: int = 20_000
+    # Features known for fewer than this share of customers are left out of
+    # the model (clustering.coverage).
+    min_feature_coverage: float = 0.5
+    # Below this many customers, comparing candidates means nothing (a 1 %
+    # segment is a handful of people, bootstrap resamples share most rows):
+    # `fit` stops unless the structure is fixed with family and n_segments.
+    min_customers_to_select: int = 500
+    # A fixed structure still needs this many customers per segment.
+    min_customers_per_segment: int = 10
+    # A segment smaller than this is named and scored, with a caveat that
+    # campaign results on it are mostly noise.
+    min_campaign_customers: int = 100
     silhouette_sample: int = 5_000
     bootstrap_rounds: int = 5
     # A candidate is eligible when its bootstrap ARI minus one standard
@@ -122,6 +134,10 @@ class Settings:
             )
         if self.bootstrap_rounds < 2:
             raise ValueError(f"bootstrap_rounds must be at least 2, got {self.bootstrap_rounds}")
+        if not 0 <= self.min_feature_coverage <= 1:
+            raise ValueError(
+                f"min_feature_coverage must be between 0 and 1, got {self.min_feature_coverage}"
+            )
         if not 0 < self.carry_over_jaccard <= 1:
             raise ValueError(f"carry_over_jaccard must be in (0, 1], got {self.carry_over_jaccard}")
 

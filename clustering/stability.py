@@ -54,6 +54,10 @@ Progress = Callable[[str], None]
 Z95 = 1.959963984540054
 
 
+class NoOriginError(ValueError):
+    """The history is too short or too small for a single backtest origin."""
+
+
 @dataclass(frozen=True)
 class Structure:
     """What is refitted: the production model's family and size."""
@@ -62,6 +66,8 @@ class Structure:
     n_segments: int
     n_init: int
     random_state: int
+    # The model's features (None: every declared feature).
+    features: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -118,6 +124,7 @@ class _Cutoffs:
         return make_segmenter(
             self.structure.n_segments,
             self.structure.family,
+            features=self.structure.features,
             random_state=seed,
             n_init=self.structure.n_init,
         ).fit(frame.iloc[rows])
@@ -222,6 +229,7 @@ def _segment_jaccard(
         model = make_segmenter(
             cache.structure.n_segments,
             cache.structure.family,
+            features=cache.structure.features,
             random_state=cache.structure.random_state + 3000 + round_,
             n_init=cache.structure.n_init,
         ).fit(frame.iloc[rows])
@@ -319,7 +327,7 @@ def run_backtest(
     counts = {date: len(frame) for date, frame in cache.frames.items()}
     origins = choose_origins(cutoffs, counts, config)
     if not origins:
-        raise ValueError(
+        raise NoOriginError(
             f"the snapshots have {len(cutoffs)} cutoff(s) and none with at least "
             f"{config.min_customers} customers followed by another cutoff; widen the dbt var "
             "stability_cutoffs or lower min_customers"
@@ -382,7 +390,11 @@ def run_backtest(
                 }
                 for name, value in feature_values.items()
             ]
-            core = {name: feature_values[name] for name in config.core_features}
+            core = {
+                name: feature_values[name]
+                for name in config.core_features
+                if structure.features is None or name in structure.features
+            }
             worst_feature = max(core, key=core.get)
             shares = label_shares(frozen, structure.n_segments)
             points.append(

@@ -81,8 +81,11 @@ class SavedModel:
             )
 
 
-def save_model(models_dir: Path, pipeline: Pipeline, metadata: dict[str, Any]) -> Path:
-    """Write the model and its metadata, then point CURRENT at it."""
+def save_model(
+    models_dir: Path, pipeline: Pipeline, metadata: dict[str, Any], *, make_current: bool = True
+) -> Path:
+    """Write the model and its metadata, then (unless `make_current` is False,
+    for a model not yet published) point CURRENT at it."""
     version = str(metadata["model_version"])
     folder = Path(models_dir) / version
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,11 +93,19 @@ def save_model(models_dir: Path, pipeline: Pipeline, metadata: dict[str, Any]) -
     (folder / "metadata.json").write_text(
         json.dumps(metadata, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
     )
+    if make_current:
+        set_current(models_dir, version)
+    return folder
+
+
+def set_current(models_dir: Path, version: str) -> None:
+    """Point CURRENT at a saved version (the one `score` and `refresh` use)."""
+    if not (Path(models_dir) / version / "metadata.json").is_file():
+        raise ModelError(f"model {version} is not saved in {models_dir}; run `clustering fit`")
     pointer = Path(models_dir) / "CURRENT"
     temporary = pointer.with_suffix(".tmp")
     temporary.write_text(version + "\n", encoding="utf-8")
     temporary.replace(pointer)  # atomic: a reader sees the old or the new version
-    return folder
 
 
 def current_version(models_dir: Path) -> str | None:

@@ -179,6 +179,7 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("model_version", "varchar"),
         ("segment_id", "integer"),
         ("feature_name", "varchar"),
+        ("count_with_value", "bigint"),
         ("segment_mean", "double"),
         ("segment_median", "double"),
         ("population_mean", "double"),
@@ -201,6 +202,7 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("fit_seconds", "double"),
         ("is_eligible", "boolean"),
         ("is_chosen", "boolean"),
+        ("features_left_out", "varchar"),
     ),
     "segment_models": (
         ("model_version", "varchar"),
@@ -213,6 +215,21 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("random_state", "integer"),
         ("selection_reason", "varchar"),
         ("previous_model_version", "varchar"),
+        ("features", "varchar"),
+        ("features_left_out", "varchar"),
+        ("caveats", "varchar"),
+    ),
+    # One row per declared feature per model: measured coverage and whether
+    # the model uses it (clustering.coverage).
+    "model_features": (
+        ("model_version", "varchar"),
+        ("feature_name", "varchar"),
+        ("count_customers", "bigint"),
+        ("count_with_value", "bigint"),
+        ("coverage", "double"),
+        ("count_distinct_values", "bigint"),
+        ("is_used", "boolean"),
+        ("reason", "varchar"),
     ),
     "segment_matches": (
         ("model_version", "varchar"),
@@ -395,16 +412,45 @@ SEGMENT_TABLES |= {
 }
 
 # Tables that keep history (rows of earlier models are kept, this model's replaced).
-HISTORY_TABLES = ("segment_models", "segment_matches")
+HISTORY_TABLES = ("segment_models", "segment_matches", "model_features")
 # Tables that only grow: every run adds its rows.
 APPEND_TABLES = ("monitoring_runs", "refresh_runs")
 # Tables written by clustering.history through write_segment_tables' `then`.
 MEMBERSHIP_TABLES = ("customer_segment_history", "segment_size_history")
 
 
-def _create_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    columns = ", ".join(f"{name} {kind}" for name, kind in SEGMENT_TABLES[table])
+# segment_profiles holds a mean_<f>, median_<f> pair per feature of the model
+# only: these declared columns are written when the frame has them.
+PER_MODEL_FEATURE_COLUMNS = {
+    "segment_profiles": frozenset(
+        f"{stat}_{name}" for name in FEATURE_NAMES for stat in ("mean", "median")
+    )
+}
+
+
+def table_schema(table: str, frame: pd.DataFrame | None = None) -> tuple[tuple[str, str], ...]:
+    """The columns of a segment table (for segment_profiles: those of `frame`'s model)."""
+    optional = PER_MODEL_FEATURE_COLUMNS.get(table, frozenset())
+    return tuple(
+        (name, kind)
+        for name, kind in SEGMENT_TABLES[table]
+        if name not in optional or (frame is not None and name in frame.columns)
+    )
+
+
+def _create_table(
+    con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame | None = None
+) -> None:
+    schema = table_schema(table, frame)
+    columns = ", ".join(f"{name} {kind}" for name, kind in schema)
     con.execute(f"create table if not exists {SEGMENTS_SCHEMA}.{table} ({columns})")
+    if table in HISTORY_TABLES + APPEND_TABLES:
+        # Kept across versions of this package: a warehouse written before a
+        # column was added gets it (null on the old rows).
+        for name, kind in schema:
+            con.execute(
+                f"alter table {SEGMENTS_SCHEMA}.{table} add column if not exists {name} {kind}"
+            )
 
 
 def write_segment_tables(
@@ -438,7 +484,7 @@ def write_segment_tables(
             for table in MEMBERSHIP_TABLES:
                 _create_table(con, table)
             for table, frame in tables.items():
-                columns = SEGMENT_TABLES[table]
+                columns = table_schema(table, frame)
                 missing = [name for name, _ in columns if name not in frame.columns]
                 if missing:
                     raise ValueError(f"{table} frame lacks column(s) {', '.join(missing)}")
@@ -452,11 +498,13 @@ def write_segment_tables(
                     )
                 else:
                     con.execute(f"drop table if exists {SEGMENTS_SCHEMA}.{table}")
-                    _create_table(con, table)
+                    _create_table(con, table, frame)
                 con.register("incoming_rows", frame)
+                names = ", ".join(name for name, _ in columns)
                 select_list = ", ".join(f"cast({name} as {kind})" for name, kind in columns)
                 con.execute(
-                    f"insert into {SEGMENTS_SCHEMA}.{table} select {select_list} from incoming_rows"
+                    f"insert into {SEGMENTS_SCHEMA}.{table} ({names}) "
+                    f"select {select_list} from incoming_rows"
                 )
                 con.unregister("incoming_rows")
             if then is not None:

@@ -1,6 +1,8 @@
 -- segment_feature_contrasts holds one row per profile segment per feature of
 -- segment_profiles (its mean_<feature> columns), no more, and its segment mean
--- and median are the profile's.
+-- and median are the profile's, null in the same places (where no member of
+-- the segment has a value: contrasts' null_exactly_when tests tie that to
+-- count_with_value).
 {%- set tolerance = 1e-9 %}
 {%- set features = segment_profile_features(source('segments', 'segment_profiles')) %}
 with
@@ -68,6 +70,8 @@ final as (
             and profile_statistics.feature_name = segment_feature_contrasts.feature_name
     where profile_statistics.feature_name is null
         or segment_feature_contrasts.feature_name is null
+        or (profile_statistics.segment_mean is null) != (segment_feature_contrasts.segment_mean is null)
+        or (profile_statistics.segment_median is null) != (segment_feature_contrasts.segment_median is null)
         or abs(profile_statistics.segment_mean - segment_feature_contrasts.segment_mean)
         > {{ tolerance }} * greatest(1.0, abs(profile_statistics.segment_mean))
         or abs(profile_statistics.segment_median - segment_feature_contrasts.segment_median)

@@ -150,8 +150,8 @@ comparisons as (
 final as (
     select *
     from comparisons
-    where warehouse_value is null
-        or recomputed_value is null
+    -- A statistic over nobody (no member with a value) is null on both sides.
+    where (warehouse_value is null) != (recomputed_value is null)
         or abs(warehouse_value - recomputed_value) > {{ tolerance }} * greatest(1.0, abs(recomputed_value))
 )
 

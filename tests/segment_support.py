@@ -68,8 +68,21 @@ def make_profile(
     revenue_share: float = 0.25,
     avg_spend_brl: float = 150.0,
     dominant_rfm_group: str = "one_time_recent",
+    share_above: dict[str, float] | None = None,
+    share_below: dict[str, float] | None = None,
+    count_with_value: dict[str, int] | None = None,
+    share_with_late_delivery: float | None = None,
+    share_unhappy: float | None = None,
+    share_satisfied: float | None = None,
+    features: tuple[str, ...] = FEATURE_NAMES,
 ) -> SegmentProfile:
-    """A profile of an average segment (every difference 0), with overrides."""
+    """A profile of an average segment (every difference 0), with overrides.
+
+    Unless given, the member shares agree with the differences: three in four
+    members are on the side of the median the segment's average leans to (so
+    a notable difference is also true of most members), the review shares
+    follow the review difference and the late share is the mean share of
+    late deliveries. `features` is the model's feature list."""
     base_means = {
         "days_since_last_order": 250.0,
         "count_orders": 1.0,
@@ -81,6 +94,17 @@ def make_profile(
         "freight_share": 0.18,
         "avg_installments": 2.9,
     }
+    all_differences = {**dict.fromkeys(FEATURE_NAMES, 0.0), **(differences or {})}
+    all_means = {**base_means, **(means or {})}
+
+    def leaning(sign: int) -> dict[str, float]:
+        return {
+            name: 0.75 if sign * value > 0 else 0.25 if sign * value < 0 else 0.4
+            for name, value in all_differences.items()
+        }
+
+    review = all_differences["avg_review_score"]
+    keep = set(features)
     return SegmentProfile(
         segment_id=segment_id,
         count_customers=count_customers,
@@ -89,8 +113,22 @@ def make_profile(
         revenue_share=revenue_share,
         avg_spend_brl=avg_spend_brl,
         share_repeat_buyers=share_repeat_buyers,
-        means={**base_means, **(means or {})},
-        medians={**base_means, **(medians or {})},
-        differences={**dict.fromkeys(FEATURE_NAMES, 0.0), **(differences or {})},
+        means={k: v for k, v in all_means.items() if k in keep},
+        medians={k: v for k, v in {**base_means, **(medians or {})}.items() if k in keep},
+        differences={name: all_differences[name] for name in features},
         dominant_rfm_group=dominant_rfm_group,
+        count_with_value={
+            name: (count_with_value or {}).get(name, count_customers) for name in features
+        },
+        share_above={k: v for k, v in {**leaning(+1), **(share_above or {})}.items() if k in keep},
+        share_below={k: v for k, v in {**leaning(-1), **(share_below or {})}.items() if k in keep},
+        share_with_late_delivery=(
+            all_means["share_late_deliveries"]
+            if share_with_late_delivery is None
+            else share_with_late_delivery
+        ),
+        share_unhappy=(0.8 if review < 0 else 0.05) if share_unhappy is None else share_unhappy,
+        share_satisfied=(
+            (0.9 if review >= 0 else 0.3) if share_satisfied is None else share_satisfied
+        ),
     )

@@ -59,6 +59,8 @@ def write_features(warehouse: Path, frame: pd.DataFrame) -> None:
 def settings_for(warehouse: Path) -> Settings:
     return Settings(
         warehouse=warehouse,
+        # 400 hand-made customers in four clear groups stand for a real population.
+        min_customers_to_select=100,
         families=("kmeans",),
         min_segments=2,
         max_segments=4,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from clustering.features import FEATURE_NAMES
 from clustering.naming import (
     NOTABLE,
     STRONG,
@@ -81,14 +82,58 @@ def test_equal_differences_keep_the_rule_order() -> None:
     assert qualifiers(profile) == ["slow deliveries", "near their sellers", "freight-heavy"]
 
 
-def test_late_deliveries_rank_by_how_far_past_the_bar() -> None:
-    # Share 0.45 ranks as STRONG + 0.45 = 1.05: after unhappy at 1.2, before far at 0.9.
+def test_late_deliveries_rank_by_how_far_past_half_of_the_members() -> None:
+    # 55 % of members had a late delivery: ranks as STRONG + 0.55 = 1.15, after
+    # unhappy at 1.2, before far at 0.9.
     profile = make_profile(
-        means={"share_late_deliveries": 0.45},
+        share_with_late_delivery=0.55,
         differences={"avg_review_score": -1.2, "avg_distance_km": 0.9},
     )
     assert qualifiers(profile) == ["unhappy", "hit by late deliveries", "far from sellers"]
-    assert qualifiers(make_profile(means={"share_late_deliveries": 0.29})) == []
+
+
+def test_late_deliveries_are_claimed_only_when_most_members_had_one() -> None:
+    # The default data's unhappy segment: a late share of 0.35 on average, 35 %
+    # of members with a late delivery. A third is not "hit by late deliveries".
+    third = make_profile(
+        means={"share_late_deliveries": 0.35},
+        share_with_late_delivery=0.35,
+        differences={"avg_review_score": -1.5},
+    )
+    assert qualifiers(third) == ["unhappy"]
+    assert "hit by late deliveries" in qualifiers(make_profile(share_with_late_delivery=0.51))
+    assert qualifiers(make_profile(share_with_late_delivery=0.5)) == []
+
+
+def test_a_notable_difference_is_not_claimed_unless_most_members_share_it() -> None:
+    # A few far-away customers pull the average up; most members are nearer
+    # than the typical customer.
+    skewed = make_profile(
+        differences={"avg_distance_km": 1.5, "total_spend_brl": 0.9},
+        share_above={"avg_distance_km": 0.3, "total_spend_brl": 0.45},
+    )
+    assert qualifiers(skewed) == []
+    assert base_name(skewed) == "one-time buyers"
+    # Unhappy needs most members at a review average of 2 or less.
+    unhappy = make_profile(differences={"avg_review_score": -1.0}, share_unhappy=0.4)
+    assert qualifiers(unhappy) == []
+    satisfied = make_profile(differences={"avg_review_score": 0.6}, share_satisfied=0.5)
+    assert qualifiers(satisfied) == []
+
+
+def test_features_outside_the_model_or_unknown_for_most_members_make_no_claim() -> None:
+    without_distance = tuple(f for f in FEATURE_NAMES if f != "avg_distance_km")
+    far = {"avg_distance_km": 1.5}
+    assert qualifiers(make_profile(differences=far)) == ["far from sellers"]
+    assert qualifiers(make_profile(differences=far, features=without_distance)) == []
+    # Known for 40 of 100 members: no claim either way.
+    sparse = make_profile(
+        count_customers=100,
+        differences={"avg_review_score": -1.5},
+        count_with_value={"avg_review_score": 40, "share_late_deliveries": 49},
+        share_with_late_delivery=0.9,
+    )
+    assert qualifiers(sparse) == []
 
 
 def test_satisfied_by_difference_or_by_a_high_mean_above_average() -> None:
@@ -115,7 +160,34 @@ def test_clashing_names_take_the_next_qualifier() -> None:
     }
 
 
-def test_identical_segments_fall_back_to_their_ids() -> None:
+def test_segments_with_the_same_words_are_told_apart_by_the_feature_they_differ_most_on() -> None:
+    # The extract: two "One-time buyers, satisfied" segments.
+    profiles = [
+        make_profile(1, differences={"avg_review_score": 0.5, "total_spend_brl": 0.3}),
+        make_profile(2, differences={"avg_review_score": 0.5, "total_spend_brl": -0.2}),
+        make_profile(3, share_repeat_buyers=0.9),
+    ]
+    assert name_segments(profiles) == {
+        1: "One-time buyers, satisfied, higher spend",
+        2: "One-time buyers, satisfied, lower spend",
+        3: "Repeat buyers",
+    }
+
+
+def test_three_equally_named_segments_take_the_next_feature_for_the_middle_one() -> None:
+    profiles = [
+        make_profile(1, differences={"total_spend_brl": 0.3, "avg_installments": 0.1}),
+        make_profile(2, differences={"total_spend_brl": 0.0, "avg_installments": 0.5}),
+        make_profile(3, differences={"total_spend_brl": -0.3, "avg_installments": 0.2}),
+    ]
+    names = name_segments(profiles)
+    assert names[1] == "One-time buyers, higher spend"
+    assert names[3] == "One-time buyers, lower spend"
+    assert names[2] == "One-time buyers"
+    assert len(set(names.values())) == 3
+
+
+def test_only_segments_identical_on_every_feature_fall_back_to_their_ids() -> None:
     profiles = [make_profile(3), make_profile(1), make_profile(2, share_repeat_buyers=0.9)]
     names = name_segments(profiles)
     assert names == {
@@ -129,7 +201,7 @@ def test_carried_over_names_are_kept_and_avoided() -> None:
     carried = {5: "Loyal fans", 6: "One-time buyers"}
     profiles = [
         make_profile(5, differences={"total_spend_brl": -1.0}),
-        make_profile(6, share_repeat_buyers=0.9),
+        make_profile(6, differences={"avg_installments": 0.3}),
         make_profile(7),  # would be "One-time buyers", already taken by 6
         make_profile(8, differences={"avg_distance_km": 1.0}),
     ]
@@ -137,7 +209,7 @@ def test_carried_over_names_are_kept_and_avoided() -> None:
     assert names == {
         5: "Loyal fans",
         6: "One-time buyers",
-        7: "One-time buyers (segment 7)",
+        7: "One-time buyers, fewer instalments",
         8: "One-time buyers, far from sellers",
     }
     assert len(set(names.values())) == len(names)

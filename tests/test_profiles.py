@@ -104,11 +104,12 @@ def test_contrasts_frame_has_one_row_per_segment_and_feature() -> None:
     frame = five_customers()
     profiles = profile_segments(frame, scaled_matrix(), SEGMENTS)
     contrasts = contrasts_frame(profiles, frame, "v1")
-    assert contrasts.shape == (2 * len(FEATURE_NAMES), 8)
+    assert contrasts.shape == (2 * len(FEATURE_NAMES), 9)
     assert list(contrasts.columns) == [
         "model_version",
         "segment_id",
         "feature_name",
+        "count_with_value",
         "segment_mean",
         "segment_median",
         "population_mean",
@@ -124,6 +125,47 @@ def test_contrasts_frame_has_one_row_per_segment_and_feature() -> None:
     assert spend["population_mean"] == pytest.approx(200.0)
     assert spend["population_median"] == pytest.approx(100.0)
     assert spend["standardized_difference"] == pytest.approx(1.5 * 3)
+    review = contrasts.set_index(["segment_id", "feature_name"])["count_with_value"]
+    assert review.loc[(7, "avg_review_score")] == 2  # one member without a review
+    assert review.loc[(2, "avg_review_score")] == 2
+
+
+def test_a_feature_nobody_in_a_segment_has_gets_null_statistics_and_a_zero_count() -> None:
+    frame = five_customers()
+    frame["avg_distance_km"] = [np.nan, np.nan, np.nan, 10.0, 30.0]  # none in segment 7
+    profiles = profile_segments(frame, scaled_matrix(), SEGMENTS)
+    contrasts = contrasts_frame(profiles, frame, "v1").set_index(["segment_id", "feature_name"])
+    none = contrasts.loc[(7, "avg_distance_km")]
+    assert none["count_with_value"] == 0
+    assert np.isnan(none["segment_mean"]) and np.isnan(none["segment_median"])
+    assert none["population_mean"] == pytest.approx(20.0)  # from those who have one
+    assert np.isfinite(none["standardized_difference"])  # in the model's filled-in space
+    some = contrasts.loc[(2, "avg_distance_km")]
+    assert (some["count_with_value"], some["segment_mean"]) == (2, pytest.approx(20.0))
+
+
+def test_profiles_and_contrasts_follow_the_model_feature_list() -> None:
+    frame = five_customers()
+    features = ("days_since_last_order", "total_spend_brl", "freight_share")
+    scaled = scaled_matrix()[:, :3]
+    profiles = profile_segments(frame, scaled, SEGMENTS, features)
+    assert all(profile.features == features for profile in profiles)
+    assert set(profiles[0].means) == set(features)
+    contrasts = contrasts_frame(profiles, frame, "v1")
+    assert contrasts["feature_name"].tolist() == list(features) * 2
+    with pytest.raises(ValueError, match="pass the model's feature list"):
+        profile_segments(frame, scaled_matrix(), SEGMENTS, features)
+
+
+def test_member_shares_count_members_on_each_side_of_the_population_median() -> None:
+    frame = five_customers()  # total spend 100, 50, 150 | 600, 100; median 100
+    small, large = profile_segments(frame, scaled_matrix(), SEGMENTS)
+    assert large.share_above["total_spend_brl"] == pytest.approx(1 / 3)  # 150
+    assert large.share_below["total_spend_brl"] == pytest.approx(1 / 3)  # 50
+    assert small.share_above["total_spend_brl"] == pytest.approx(1 / 2)  # 600
+    # Reviews 5, null, 3 | 1, 2: unhappy is 2 or less, satisfied 4 or more.
+    assert (large.share_unhappy, large.share_satisfied) == (0.0, 0.5)
+    assert (small.share_unhappy, small.share_satisfied) == (1.0, 0.0)
 
 
 def test_top_traits_are_the_largest_absolute_differences_in_words() -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from clustering.features import FEATURE_NAMES
-from clustering.selection import candidate_name, choose, select_model
+from clustering.selection import PopulationError, candidate_name, choose, select_model
 from clustering.settings import Settings
 from tests.segment_support import GROUP_LEVELS, grouped_customers
 
@@ -164,6 +164,8 @@ def test_equally_stable_fallbacks_go_to_fewer_segments() -> None:
 
 # Small and serial so the comparison takes a second or two.
 SMALL = Settings(
+    # The 200 hand-made customers stand for a population large enough to compare.
+    min_customers_to_select=100,
     families=("kmeans",),
     min_segments=2,
     max_segments=6,
@@ -219,7 +221,23 @@ def test_fixed_family_and_segments_measure_only_that_candidate(customers: pd.Dat
     )
 
 
-def test_too_few_customers_to_compare_is_an_error(customers: pd.DataFrame) -> None:
-    tiny = customers.drop(columns="group").iloc[[0, 60, 120]]
-    with pytest.raises(ValueError, match="only 3 customers: too few to compare 3 to 6 segments"):
-        select_model(tiny, SMALL.with_(min_segments=3))
+def test_too_few_customers_to_compare_stops_with_the_count_the_need_and_the_way_out(
+    customers: pd.DataFrame,
+) -> None:
+    few = customers.drop(columns="group").iloc[:150]
+    with pytest.raises(PopulationError) as raised:
+        select_model(few, SMALL.with_(min_customers_to_select=500))
+    message = str(raised.value)
+    assert message.startswith("150 customers are too few to choose a segmentation")
+    assert "needs at least 500" in message
+    assert "--family kmeans --segments 3" in message
+
+
+def test_a_fixed_structure_fits_a_small_population_but_not_too_many_segments(
+    customers: pd.DataFrame,
+) -> None:
+    few = customers.drop(columns="group").iloc[:150]
+    fixed = SMALL.with_(min_customers_to_select=500, family="kmeans", n_segments=3)
+    assert select_model(few, fixed).n_segments == 3
+    with pytest.raises(PopulationError, match="150 customers are too few for 20 segments"):
+        select_model(few, fixed.with_(n_segments=20))

@@ -22,7 +22,13 @@ from clustering.features import FEATURES, REPEAT_WEIGHT, feature
 from clustering.report.page import Card, ReportPage
 from clustering.settings import Settings
 from clustering.store import load_model
-from clustering.warehouse import read_features, read_segment_table, read_sql
+from clustering.warehouse import (
+    connect,
+    read_features,
+    read_segment_table,
+    read_sql,
+    table_columns,
+)
 
 PROJECTION_SAMPLE = 3_000
 PALETTE = px.colors.qualitative.D3  # hex colours, readable on white
@@ -32,9 +38,22 @@ def _colour(segment_id: int) -> str:
     return PALETTE[(segment_id - 1) % len(PALETTE)]
 
 
+def _statistic(row: pd.Series, column: str, template: str) -> str | None:
+    """A profile statistic as text; None when the model leaves the feature out
+    (no column) and 'no value' when nobody in the segment has one (null)."""
+    if column not in row.index:
+        return None
+    value = row[column]
+    return "no value in this segment" if pd.isna(value) else template.format(value)
+
+
 def _cards(profiles: pd.DataFrame) -> list[Card]:
     cards = []
-    for row in profiles.itertuples(index=False):
+    for _, row in profiles.iterrows():
+        optional = (
+            ("Average review", _statistic(row, "mean_avg_review_score", "{:.1f} / 5")),
+            ("Late deliveries", _statistic(row, "mean_share_late_deliveries", "{:.0%}")),
+        )
         cards.append(
             Card(
                 title=row.segment_name,
@@ -44,8 +63,7 @@ def _cards(profiles: pd.DataFrame) -> list[Card]:
                     ("Revenue share", f"{row.revenue_share:.1%}"),
                     ("Average spend", f"R$ {row.avg_spend_brl:,.0f}"),
                     ("Repeat buyers", f"{row.share_repeat_buyers:.0%}"),
-                    ("Average review", f"{row.mean_avg_review_score:.1f} / 5"),
-                    ("Late deliveries", f"{row.mean_share_late_deliveries:.0%}"),
+                    *((label, text) for label, text in optional if text is not None),
                     ("Most common RFM group", row.dominant_rfm_group.replace("_", " ")),
                 ),
                 paragraphs=(
@@ -83,13 +101,17 @@ def _sizes_figure(profiles: pd.DataFrame) -> go.Figure:
 
 def _heatmap_figure(contrasts: pd.DataFrame, profiles: pd.DataFrame) -> go.Figure:
     names = dict(zip(profiles["segment_id"], profiles["segment_name"], strict=True))
-    order = [f.name for f in FEATURES]
+    # The model's features, in declared order.
+    order = [f.name for f in FEATURES if f.name in set(contrasts["feature_name"])]
     grid = contrasts.pivot(
         index="segment_id", columns="feature_name", values="standardized_difference"
     )
     means = contrasts.pivot(index="segment_id", columns="feature_name", values="segment_mean")
     grid, means = grid[order], means[order]
-    text = [[f"{value:,.2f}" for value in row] for row in means.to_numpy()]
+    text = [
+        ["no value" if np.isnan(value) else f"{value:,.2f}" for value in row]
+        for row in means.to_numpy(dtype=float, na_value=np.nan)
+    ]
     figure = go.Figure(
         go.Heatmap(
             z=grid.to_numpy(),
@@ -222,25 +244,38 @@ def _selection_figure(selection: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def _features_table() -> pd.DataFrame:
+def _features_table(coverage: pd.DataFrame) -> pd.DataFrame:
     scaling = {
         "robust": "minus median, divided by interquartile range",
         "weight": f"times {REPEAT_WEIGHT:g} (no spread to divide by)",
     }
-    return pd.DataFrame(
-        [
-            {
-                "feature": spec.label,
-                "column": spec.name,
-                "transform": {"identity": "none", "log1p": "log(1 + x)", "log2": "log2(x)"}[
-                    spec.transform
-                ],
-                "scaling": scaling[spec.scaling],
-                "when missing": spec.missing,
-            }
-            for spec in FEATURES
-        ]
-    )
+    known = coverage.set_index("feature_name") if not coverage.empty else None
+    rows = []
+    for spec in FEATURES:
+        row = {
+            "feature": spec.label,
+            "column": spec.name,
+            "transform": {"identity": "none", "log1p": "log(1 + x)", "log2": "log2(x)"}[
+                spec.transform
+            ],
+            "scaling": scaling[spec.scaling],
+            "when missing": spec.missing,
+        }
+        if known is not None and spec.name in known.index:
+            row["customers with a value"] = f"{known.loc[spec.name, 'coverage']:.1%}"
+            row["in the model"] = known.loc[spec.name, "reason"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _coverage(settings: Settings, version: str) -> pd.DataFrame:
+    """segments.model_features of this model (empty for a model fitted before it existed)."""
+    with connect(settings.warehouse) as con:
+        if not table_columns(con, "segments", "model_features"):
+            return pd.DataFrame()
+        return con.execute(
+            "select * from segments.model_features where model_version = ?", [version]
+        ).df()
 
 
 def render_report(settings: Settings) -> Path:
@@ -270,6 +305,19 @@ def render_report(settings: Settings) -> Path:
     )
     page.add_figure(_sizes_figure(profiles), "Share of customers and of revenue per segment.")
 
+    coverage = _coverage(settings, version)
+    left_out = coverage[~coverage["is_used"]] if not coverage.empty else coverage
+    caveats = [text for text in str(model_row.get("caveats") or "").split("; ") if text]
+    if len(left_out) or caveats:
+        page.add_heading("What these data could not support")
+        for item in left_out.itertuples():
+            page.add_paragraph(
+                f"Feature {feature(item.feature_name).label} ({item.feature_name}) is "
+                f"{item.reason}. The model, the names and the cards do not use it."
+            )
+        for caveat in caveats:
+            page.add_paragraph(f"Caveat: {caveat[0].upper()}{caveat[1:]}.")
+
     page.add_heading("What each segment is and what to do")
     page.add_cards(_cards(profiles))
 
@@ -285,7 +333,8 @@ def render_report(settings: Settings) -> Path:
     page.add_paragraph(
         f"A seeded sample of {min(PROJECTION_SAMPLE, total):,} customers projected on the "
         "two directions of largest variation of the model's scaled features (PCA). Overlap "
-        "here does not mean the segments overlap in all nine dimensions."
+        f"here does not mean the segments overlap in all {len(contrasts['feature_name'].unique())} "
+        "dimensions."
     )
     page.add_figure(_projection_figure(settings, assignments), "2-D projection of a sample.")
 
@@ -339,7 +388,7 @@ def render_report(settings: Settings) -> Path:
         "repeat buyers can form a segment) and describes everybody by value, satisfaction, "
         "delivery experience, distance, freight and instalments."
     )
-    page.add_table(_features_table(), "Model features.")
+    page.add_table(_features_table(coverage), "Model features.")
     page.add_paragraph(
         "Names are made from each segment's numbers by fixed rules (clustering/naming.py): "
         "recency and value words, 'repeat' or 'one-time buyers', then up to two qualifiers "

@@ -1,8 +1,12 @@
 {#
     A profile table with one `mean_<f>`, `median_<f>` pair of double columns
     per feature f: at least one pair, no mean without its median or median
-    without its mean, no other type, and no null value. Returns one row per
-    problem found in the table's columns, then the rows with a null statistic.
+    without its mean, no other type, and the two of a pair null together (a
+    statistic is null only when no member of the segment has a value, see docs
+    block segment_feature_statistics; assert_segment_contrasts_match_profiles
+    ties that to segment_feature_contrasts.count_with_value). Returns one row
+    per problem found in the table's columns, then the rows where a pair is
+    half null.
 #}
 {% test mean_median_pairs(model) %}
 {%- set problems = [] -%}
@@ -39,11 +43,11 @@ column_problems as (
 ),
 
 null_statistics as (
-    select 'null statistic in ' || count(*) || ' rows' as problem
+    select 'mean and median not null together in ' || count(*) || ' rows' as problem
     from {{ model }}
     where false
-    {%- for name in statistics %}
-        or {{ name }} is null
+    {%- for name in statistics if name.startswith('mean_') %}
+        or ({{ name }} is null) != (median_{{ name[5:] }} is null)
     {%- endfor %}
     having count(*) > 0
 )

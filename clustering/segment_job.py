@@ -1,0 +1,217 @@
+"""The segment job: fit, score, check and publish segments all together, or nothing.
+
+One job: `run_segment_job(settings, input_dir)` turns the built warehouse into
+a published segmentation while analysts keep querying the current one:
+
+1. take the refresh lock and copy the published warehouse (clustering.publish);
+2. fit (compare candidates, fit the chosen one, carry names over) into the
+   copy, saving the model without making it current;
+3. score every customer into the copy with that model and write the model
+   export (for SQL scoring) into a scratch folder;
+4. `dbt build --selector segment_job` on the copy: the SQL scoring and every
+   test of the segment tables (the two scorings must agree);
+5. only when all of that passed: publish the copy atomically, make the model
+   current, move the model export into place and rewrite the campaign exports.
+
+A failure at any step before 5 discards the copy, the unpublished model and
+the scratch export, and raises SegmentJobError with one line naming the failed
+check: the published tables, the current model and the exports stay exactly
+as they were.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from clustering.build import run_dbt, summarize_errors
+from clustering.export import export_model
+from clustering.jobs import EXPORTED_TABLES, FitOutcome, ScoreOutcome, fit_segments, score_segments
+from clustering.publish import Versions, discard, publish, refresh_lock, stage
+from clustering.settings import Settings
+from clustering.store import current_version, load_model, set_current
+from clustering.warehouse import connect, export_tables, table_columns
+
+Step = Callable[[str], None]
+
+
+class SegmentJobError(RuntimeError):
+    """The segment job failed a step or a check; nothing was published."""
+
+
+@dataclass(frozen=True)
+class CutoffNote:
+    """Staged orders the marts leave out because they were purchased after the as-of date."""
+
+    as_of_date: str
+    as_of_date_source: str
+    count_orders: int
+    payments_brl: float
+
+    @property
+    def line(self) -> str:
+        one = self.count_orders == 1
+        return (
+            f"{self.count_orders:,} staged order{'' if one else 's'} (R$ "
+            f"{self.payments_brl:,.2f} of payments) {'was' if one else 'were'} purchased after "
+            f"the as-of date {self.as_of_date} ({self.as_of_date_source}) and "
+            f"{'is' if one else 'are'} not in the marts: see audit.audit_as_of_reconciliation; "
+            "set the dbt var as_of_date to move the cut"
+        )
+
+
+@dataclass(frozen=True)
+class SegmentJobOutcome:
+    fit: FitOutcome
+    score: ScoreOutcome
+    published: Path
+    previous: Path | None
+    cutoff: CutoffNote | None
+    seconds: dict[str, float]
+
+
+_FAILED_TEST = re.compile(r"Failure in test (\S+)")
+_RESULTS = re.compile(r"Got (\d+) results?")
+
+
+def failed_checks(output: str) -> str:
+    """The failed dbt tests and their row counts, on one line."""
+    failures = []
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        match = _FAILED_TEST.search(line)
+        if not match:
+            continue
+        rows = next(
+            (m.group(1) for later in lines[index + 1 : index + 4] if (m := _RESULTS.search(later))),
+            None,
+        )
+        failures.append(f"{match.group(1)}" + (f" ({rows} rows)" if rows else ""))
+    if failures:
+        unique = list(dict.fromkeys(failures))
+        return f"{len(unique)} failed: " + ", ".join(unique)
+    return summarize_errors(output)
+
+
+def _cutoff_note(warehouse: Path) -> CutoffNote | None:
+    """What the as-of date leaves out of the marts (None when nothing is)."""
+    with connect(warehouse) as con:
+        if not table_columns(con, "audit", "audit_as_of_reconciliation"):
+            return None
+        rows = con.execute(
+            "select cast(as_of_date as varchar), as_of_date_source, count_orders_after_cutoff, "
+            "cast(payments_after_cutoff_brl as double) from audit.audit_as_of_reconciliation"
+        ).fetchall()
+    if not rows or not rows[0][2]:
+        return None
+    as_of, source, count, money = rows[0]
+    return CutoffNote(str(as_of), str(source), int(count), float(money or 0.0))
+
+
+def _move_export(scratch: Path, target: Path) -> None:
+    """The model export files into their folder, each replaced whole."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(scratch.iterdir()):
+        path.replace(target / path.name)
+
+
+def run_segment_job(
+    settings: Settings,
+    input_dir: Path,
+    *,
+    progress: Callable[[str], None] | None = None,
+    step: Step | None = None,
+) -> SegmentJobOutcome:
+    """Fit, score and check segments in a copy of the warehouse; publish all or nothing.
+
+    `input_dir` is the folder the warehouse was built from (dbt's input check
+    reads it). `progress` is called per candidate compared, `step` per step.
+    Raises SegmentJobError (a failed check), PopulationError, CoverageError,
+    WarehouseError, ModelError or BuildError with nothing published."""
+    announce = step or (lambda _name: None)
+    published = Path(settings.warehouse)
+    if not published.is_file():
+        raise SegmentJobError(
+            f"warehouse file {published} not found; build it first with `dbt build "
+            "--selector daily` (or `make run`)"
+        )
+    versions = Versions(published)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    models = settings.models_path
+    before = current_version(models)
+    with refresh_lock(versions):
+        staged = stage(versions)
+        scratch_export = versions.work_dir / "model_export"
+        local = settings.with_(
+            warehouse=staged,
+            model_dir=models,
+            export_dir=settings.exports_path,
+            model_export_dir=scratch_export,
+            report_path=settings.report_file,
+            stability_report_path=settings.stability_report_file,
+        )
+        new_folder: Path | None = None
+        try:
+            announce("fit")
+            begun = time.perf_counter()
+            existing = {path.name for path in models.iterdir()} if models.is_dir() else set()
+            fitted = fit_segments(local, progress, make_current=False)
+            if fitted.model_version not in existing:
+                new_folder = models / fitted.model_version
+            seconds["fit"] = time.perf_counter() - begun
+
+            announce("score")
+            begun = time.perf_counter()
+            scored = score_segments(local, export=False, version=fitted.model_version)
+            shutil.rmtree(scratch_export, ignore_errors=True)
+            export_model(load_model(models, fitted.model_version), scratch_export)
+            seconds["score"] = time.perf_counter() - begun
+
+            announce("segment checks")
+            begun = time.perf_counter()
+            result = run_dbt(
+                ["build", "--selector", "segment_job"],
+                input_dir=input_dir,
+                warehouse=staged,
+                env={"OLIST_MODEL_EXPORT_DIR": str(scratch_export.resolve())},
+                work_dir=versions.work_dir / "dbt",
+                in_process=True,
+                check=False,
+            )
+            if not result.ok:
+                raise SegmentJobError(
+                    f"the segment checks failed, nothing was published: "
+                    f"{failed_checks(result.output)} (dbt build --selector segment_job; "
+                    "the tests are described in models/segments/)"
+                )
+            seconds["checks"] = time.perf_counter() - begun
+            cutoff = _cutoff_note(staged)
+
+            announce("publish")
+            begun = time.perf_counter()
+            previous = publish(versions)
+        except BaseException:
+            discard(versions)
+            shutil.rmtree(scratch_export, ignore_errors=True)
+            if new_folder is not None and current_version(models) == before:
+                shutil.rmtree(new_folder, ignore_errors=True)
+            raise
+        set_current(models, fitted.model_version)
+        _move_export(scratch_export, settings.model_export_path)
+        scratch_export.rmdir()
+    export_tables(published, EXPORTED_TABLES, settings.exports_path)
+    seconds["publish"] = time.perf_counter() - begun
+    seconds["total"] = time.perf_counter() - started
+    return SegmentJobOutcome(
+        fit=fitted,
+        score=scored,
+        published=published,
+        previous=previous,
+        cutoff=cutoff,
+        seconds=seconds,
+    )
