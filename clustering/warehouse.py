@@ -481,7 +481,9 @@ def write_segment_tables(
         con.execute("begin transaction")
         try:
             con.execute(f"create schema if not exists {SEGMENTS_SCHEMA}")
-            for table in MEMBERSHIP_TABLES:
+            # Every table the dbt sources declare exists after any write, also
+            # in a warehouse written by an earlier version of this package.
+            for table in MEMBERSHIP_TABLES + HISTORY_TABLES:
                 _create_table(con, table)
             for table, frame in tables.items():
                 columns = table_schema(table, frame)

@@ -1,14 +1,22 @@
 -- Every segment of the current model has a contrast row for each feature the
 -- model reads (segments.model_features where is_used) and for no other
 -- feature: profiles, contrasts and cards follow the model's own feature list
--- (docs block feature_coverage_policy).
+-- (docs block feature_coverage_policy). A model saved before model_features
+-- existed has no rows there and is not checked.
 with
+
+measured_models as (
+    select distinct model_version
+    from {{ source('segments', 'model_features') }}
+),
 
 customer_segments as (
     select distinct
-        model_version,
-        segment_id
-    from {{ source('segments', 'customer_segments') }}
+        customer_segments.model_version,
+        customer_segments.segment_id
+    from {{ source('segments', 'customer_segments') }} as customer_segments
+    inner join measured_models
+        on customer_segments.model_version = measured_models.model_version
 ),
 
 model_features as (
@@ -31,10 +39,12 @@ expected as (
 
 segment_feature_contrasts as (
     select
-        model_version,
-        segment_id,
-        feature_name
-    from {{ source('segments', 'segment_feature_contrasts') }}
+        segment_feature_contrasts.model_version,
+        segment_feature_contrasts.segment_id,
+        segment_feature_contrasts.feature_name
+    from {{ source('segments', 'segment_feature_contrasts') }} as segment_feature_contrasts
+    inner join measured_models
+        on segment_feature_contrasts.model_version = measured_models.model_version
 ),
 
 final as (

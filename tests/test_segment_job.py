@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import clustering.segment_job as segment_job
+from clustering.build import run_dbt
 from clustering.cli import app
 from clustering.segment_job import failed_checks
 
@@ -69,20 +70,34 @@ def published(clean_build, tmp_path_factory) -> Path:
     return warehouse
 
 
-def test_a_failed_check_publishes_nothing(published, clean_build, monkeypatch) -> None:
+# A change made to the copy between scoring and the dbt checks, and the check
+# that must catch it.
+TAMPERINGS = {
+    "a customer's segment name": (
+        "update segments.customer_segments set segment_name = 'tampered' "
+        "where customer_unique_key = (select min(customer_unique_key) "
+        "from segments.customer_segments)",
+        "assert_segment_profile_names_match_assignments",
+    ),
+    "a model feature's contrasts": (
+        "delete from segments.segment_feature_contrasts where feature_name = 'freight_share'",
+        "assert_segment_contrasts_follow_model_features",
+    ),
+}
+
+
+@pytest.mark.parametrize("tampering", sorted(TAMPERINGS))
+def test_a_failed_check_publishes_nothing(
+    published, clean_build, monkeypatch, tampering: str
+) -> None:
+    sql, check = TAMPERINGS[tampering]
     before = published_state(published)
     real_score = segment_job.score_segments
 
     def score_then_tamper(settings, **options):
         outcome = real_score(settings, **options)
-        # In the copy only: one customer now carries another segment's name,
-        # which assert_segment_profile_names_match_assignments must catch.
-        with duckdb.connect(str(settings.warehouse)) as con:
-            con.execute(
-                "update segments.customer_segments set segment_name = 'tampered' "
-                "where customer_unique_key = (select min(customer_unique_key) "
-                "from segments.customer_segments)"
-            )
+        with duckdb.connect(str(settings.warehouse)) as con:  # the copy only
+            con.execute(sql)
         return outcome
 
     monkeypatch.setattr(segment_job, "score_segments", score_then_tamper)
@@ -93,7 +108,7 @@ def test_a_failed_check_publishes_nothing(published, clean_build, monkeypatch) -
     lines = [line for line in failed.err.splitlines() if line.strip()]
     assert len(lines) == 1, failed.err
     assert lines[0].startswith("error: the segment checks failed, nothing was published: ")
-    assert "assert_segment_profile_names_match_assignments" in lines[0]
+    assert check in lines[0]
     assert published_state(published) == before
     work = published.parent / ".refresh"
     assert not (work / "next_version.duckdb").exists()
@@ -134,3 +149,30 @@ def test_failed_checks_name_each_failed_test_with_its_rows() -> None:
     assert failed_checks("Compilation Error in model x\n  bad thing") == (
         "Compilation Error in model x | bad thing"
     )
+
+
+def test_a_warehouse_written_before_the_coverage_policy_still_scores_and_passes_its_tests(
+    published, clean_build, tmp_path
+) -> None:
+    # As an earlier version left it: no model_features table, segment_models
+    # without the new columns, and a model whose metadata has no coverage.
+    folder = tmp_path / "older"
+    shutil.copytree(published.parent, folder, ignore=shutil.ignore_patterns(".refresh"))
+    warehouse = folder / published.name
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table segments.model_features")
+        for column in ("features", "features_left_out", "caveats"):
+            con.execute(f"alter table segments.segment_models drop column {column}")
+    scored = invoke("score", "--warehouse", str(warehouse))
+    assert scored.code == 0, scored.err
+    result = run_dbt(
+        ["build", "--selector", "segments"],
+        input_dir=clean_build.data,
+        warehouse=warehouse,
+        env={"OLIST_MODEL_EXPORT_DIR": str(folder / "model_export")},
+        check=False,
+    )
+    assert result.ok, result.output[-3000:]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = {row[0] for row in con.execute("describe segments.segment_models").fetchall()}
+    assert {"features", "features_left_out", "caveats"} <= columns
