@@ -162,12 +162,21 @@ def fit_caveats(
 
 
 def fit_segments(
-    settings: Settings, progress: Progress | None = None, *, make_current: bool = True
+    settings: Settings,
+    progress: Progress | None = None,
+    *,
+    save_to: Path | None = None,
+    recorded: Settings | None = None,
 ) -> FitOutcome:
     """Select, fit, name and save a segmentation of the features mart.
 
-    Stops before fitting or writing anything when the population is too small
-    (PopulationError) or too few features are usable (CoverageError)."""
+    The previous model is read from settings.models_path. The new one is
+    saved there and made current, unless `save_to` names another folder (the
+    segment job's scratch folder: it is installed only once checked), and its
+    metadata records `recorded` (default: `settings`), the published paths
+    when the job works in a copy. Stops before fitting or writing anything
+    when the population is too small (PopulationError) or too few features
+    are usable (CoverageError)."""
     started = time.perf_counter()
     table = read_features(settings.warehouse)
     frame = table.frame
@@ -191,11 +200,15 @@ def fit_segments(
     previous = _previous_model(settings, table)
     reproduced = previous is not None and previous.version == version
     if reproduced:
-        # The refit reproduced the current model: keep its ids, names and lineage.
+        # The refit reproduced the current model: keep its ids and lineage, and
+        # the names whose words still hold (a name made under earlier rules
+        # that claims what most members do not share is made anew).
         ids = previous.segment_ids
         matches = None
         previous_version = previous.metadata.get("previous_model_version")
-        names = previous.segment_names
+        segment_ids = np.array([ids[label] for label in labels])
+        profiles = profile_segments(frame, scaled, segment_ids, features)
+        names = name_segments(profiles, taken=previous.segment_names)
     else:
         previous_ids = None
         if previous is not None:
@@ -237,7 +250,8 @@ def fit_segments(
         "caveats": caveats,
         "feature_fingerprint": table.fingerprint,
         "settings": {
-            k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(settings).items()
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in asdict(recorded or settings).items()
         },
         "library_versions": library_versions(),
         "segment_ids": {str(label): sid for label, sid in sorted(ids.items())},
@@ -248,7 +262,10 @@ def fit_segments(
         # What `clustering monitor` compares each refresh with.
         "reference": drift_reference(frame, labels, selection.n_segments, settings, features),
     }
-    save_model(settings.models_path, pipeline, metadata, make_current=make_current)
+    if save_to is None:
+        save_model(settings.models_path, pipeline, metadata)
+    else:
+        save_model(save_to, pipeline, metadata, make_current=False)
 
     tables = {
         "model_selection": selection.table.assign(

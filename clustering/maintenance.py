@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from clustering.coverage import assess_coverage, usable_features
 from clustering.drift import bin_shares, label_shares, psi
 from clustering.models import make_segmenter
 from clustering.naming import name_segments
@@ -109,6 +110,12 @@ def run_stability(
     config = settings.stability
     structure = production_structure(settings)
     snapshots = read_snapshots(settings.warehouse)
+    if structure.features is None:
+        # A structure given by the operator: the features the coverage policy
+        # allows on the latest snapshot, as a fit on those data would use.
+        latest = snapshots[snapshots["as_of_date"] == snapshots["as_of_date"].max()]
+        features = usable_features(assess_coverage(latest, settings.min_feature_coverage))
+        structure = replace(structure, features=features)
     purchases, data_end = read_purchases(settings.warehouse)
     # One cache of fits: the backtest's reference refits also name the segments.
     cache = _Cutoffs(snapshots, structure, config)

@@ -189,14 +189,56 @@ def _compose(base: str, extra: list[str]) -> str:
     return text[0].upper() + text[1:]
 
 
+def _vocabulary() -> tuple[str, ...]:
+    """Every word a generated name can claim, longest first (so "low-spending"
+    is found before a shorter word inside it)."""
+    words = {"recent", "lapsed", "big-spending", "low-spending", "repeat buyers"}
+    words |= {"one-time buyers", "hit by late deliveries", "satisfied"}
+    words |= {rule[3] for rule in QUALIFIER_RULES}
+    return tuple(sorted(words, key=lambda word: (-len(word), word)))
+
+
+VOCABULARY = _vocabulary()
+
+
+def claimed_words(name: str) -> set[str]:
+    """The generated words a name claims (comparative words, which compare two
+    segments, and words typed by a person are not claims of this kind)."""
+    text = name.lower()
+    found = set()
+    for word in VOCABULARY:
+        if word in text:
+            found.add(word)
+            text = text.replace(word, " ")
+    return found
+
+
+def still_true(name: str, profile: SegmentProfile) -> bool:
+    """Whether every word `name` claims still holds for the segment's numbers
+    (a carried-over name is kept only then)."""
+    supported = set(qualifiers(profile))
+    base = base_name(profile)
+    for word in ("recent", "lapsed", "big-spending", "low-spending"):
+        if word in base.split():
+            supported.add(word)
+    supported.add("repeat buyers" if "repeat buyers" in base else "one-time buyers")
+    return claimed_words(name) <= supported
+
+
 def name_segments(
     profiles: list[SegmentProfile], taken: dict[int, str] | None = None
 ) -> dict[int, str]:
     """A unique name for every profile's segment id.
 
-    `taken` maps ids whose names are already fixed (carried over from the
-    previous model); those are kept and the other names avoid them."""
-    names = dict(taken or {})
+    `taken` maps ids whose names were fixed before (carried over from the
+    previous model); a name whose words still hold for the segment is kept and
+    the other names avoid it, one that no longer holds is made anew."""
+    by_id = {profile.segment_id: profile for profile in profiles}
+    names = {
+        sid: name
+        for sid, name in (taken or {}).items()
+        if sid not in by_id or still_true(name, by_id[sid])
+    }
     pending = [profile for profile in profiles if profile.segment_id not in names]
     options = {profile.segment_id: qualifiers(profile) for profile in pending}
     depth = {profile.segment_id: min(2, len(options[profile.segment_id])) for profile in pending}
@@ -220,24 +262,31 @@ def name_segments(
             break
         for sid in growable:
             depth[sid] += 1
-    # Still clashing among themselves: comparative words from the feature on
-    # which they differ most.
-    # A carried-over segment joins the comparison but keeps its name.
-    by_id = {profile.segment_id: profile for profile in profiles}
-    groups: dict[str, list[SegmentProfile]] = {}
-    for sid in sorted(clashing(proposed)):
-        groups.setdefault(proposed[sid], []).append(by_id[sid])
-    for name, group in groups.items():
-        fixed = [by_id[sid] for sid, kept in names.items() if kept == name and sid in by_id]
-        for sid, extra in _separate(group + fixed, frozenset()).items():
-            if sid in options:
-                options[sid] = options[sid][: depth[sid]] + extra
-                depth[sid] = len(options[sid])
-    proposed = propose()
+    # Still clashing: comparative words from the feature on which the clashing
+    # segments differ most, first among the new ones, then against a kept name
+    # (whose segment joins the comparison but keeps its name).
+    for _ in range(len(pending)):
+        groups: dict[str, list[SegmentProfile]] = {}
+        for sid in sorted(clashing(proposed)):
+            groups.setdefault(proposed[sid], []).append(by_id[sid])
+        if not groups:
+            break
+        progress = False
+        for name, group in groups.items():
+            fixed = [by_id[sid] for sid, kept in names.items() if kept == name and sid in by_id]
+            compared = group if len(group) > 1 else group + fixed
+            for sid, extra in _separate(compared, frozenset()).items():
+                if sid in options:
+                    options[sid] = options[sid][: depth[sid]] + extra
+                    depth[sid] = len(options[sid])
+                    progress = True
+        proposed = propose()
+        if not progress:
+            break
     for sid in sorted(proposed):
         name = proposed[sid]
         if name in names.values() or list(proposed.values()).count(name) > 1:
-            # Identical on every feature, or clashing with a carried-over name.
+            # Identical on every feature to another segment.
             name = f"{name} (segment {sid})"
         names[sid] = name
     return names

@@ -186,6 +186,11 @@ def top_traits(
     customer (the median, 0 in scaled units), as words ("big spender").
 
     Returns `count` arrays of strings, the strongest trait first."""
+    if scaled.shape[1] != len(features):
+        raise ValueError(
+            f"scaled has {scaled.shape[1]} columns for {len(features)} features; pass the "
+            "model's feature list"
+        )
     order = np.argsort(-np.abs(scaled), axis=1, kind="stable")[:, :count]
     high = np.array([feature(name).high_trait for name in features], dtype=object)
     low = np.array([feature(name).low_trait for name in features], dtype=object)

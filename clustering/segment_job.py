@@ -28,13 +28,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from clustering.build import run_dbt, summarize_errors
+from clustering.coverage import assess_coverage, usable_features
 from clustering.export import export_model
 from clustering.jobs import EXPORTED_TABLES, FitOutcome, ScoreOutcome, fit_segments, score_segments
 from clustering.publish import Versions, discard, publish, refresh_lock, stage
+from clustering.selection import check_population
 from clustering.settings import Settings
-from clustering.store import current_version, load_model, set_current
-from clustering.warehouse import connect, export_tables, table_columns
+from clustering.store import load_model, set_current
+from clustering.warehouse import export_tables, read_as_of_reconciliation, read_features
 
 Step = Callable[[str], None]
 
@@ -97,19 +101,41 @@ def failed_checks(output: str) -> str:
     return summarize_errors(output)
 
 
-def _cutoff_note(warehouse: Path) -> CutoffNote | None:
+def cutoff_note(warehouse: Path) -> CutoffNote | None:
     """What the as-of date leaves out of the marts (None when nothing is)."""
-    with connect(warehouse) as con:
-        if not table_columns(con, "audit", "audit_as_of_reconciliation"):
-            return None
-        rows = con.execute(
-            "select cast(as_of_date as varchar), as_of_date_source, count_orders_after_cutoff, "
-            "cast(payments_after_cutoff_brl as double) from audit.audit_as_of_reconciliation"
-        ).fetchall()
-    if not rows or not rows[0][2]:
+    row = read_as_of_reconciliation(warehouse)
+    if row is None or not row["count_orders_after_cutoff"]:
         return None
-    as_of, source, count, money = rows[0]
-    return CutoffNote(str(as_of), str(source), int(count), float(money or 0.0))
+    return CutoffNote(
+        as_of_date=str(pd.Timestamp(row["as_of_date"]).date()),
+        as_of_date_source=str(row["as_of_date_source"]),
+        count_orders=int(row["count_orders_after_cutoff"]),
+        payments_brl=float(row["payments_after_cutoff_brl"] or 0.0),
+    )
+
+
+def _precheck(settings: Settings) -> None:
+    """Refuse what cannot succeed before copying the warehouse: too few
+    customers, too few usable features (a read of the features mart)."""
+    frame = read_features(settings.warehouse).frame
+    check_population(len(frame), settings)
+    usable_features(assess_coverage(frame, settings.min_feature_coverage))
+
+
+def _install_model(scratch: Path, models: Path, version: str) -> None:
+    """The checked model folder into the model store, replacing a folder of the
+    same version (a refit that reproduced it), then made current."""
+    models.mkdir(parents=True, exist_ok=True)
+    target = models / version
+    if target.exists():
+        replaced = models / f".{version}.replaced"
+        shutil.rmtree(replaced, ignore_errors=True)
+        target.replace(replaced)
+        (scratch / version).replace(target)
+        shutil.rmtree(replaced, ignore_errors=True)
+    else:
+        (scratch / version).replace(target)
+    set_current(models, version)
 
 
 def _move_export(scratch: Path, target: Path) -> None:
@@ -117,6 +143,7 @@ def _move_export(scratch: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(scratch.iterdir()):
         path.replace(target / path.name)
+    scratch.rmdir()
 
 
 def run_segment_job(
@@ -139,14 +166,19 @@ def run_segment_job(
             f"warehouse file {published} not found; build it first with `dbt build "
             "--selector daily` (or `make run`)"
         )
+    _precheck(settings)
     versions = Versions(published)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     models = settings.models_path
-    before = current_version(models)
     with refresh_lock(versions):
         staged = stage(versions)
+        scratch_models = versions.work_dir / "models"
         scratch_export = versions.work_dir / "model_export"
+        for scratch in (scratch_models, scratch_export):
+            shutil.rmtree(scratch, ignore_errors=True)
+        # The copy is fitted and scored; the previous model is read from the
+        # model store, the new one saved beside the copy until it is checked.
         local = settings.with_(
             warehouse=staged,
             model_dir=models,
@@ -155,21 +187,17 @@ def run_segment_job(
             report_path=settings.report_file,
             stability_report_path=settings.stability_report_file,
         )
-        new_folder: Path | None = None
         try:
             announce("fit")
             begun = time.perf_counter()
-            existing = {path.name for path in models.iterdir()} if models.is_dir() else set()
-            fitted = fit_segments(local, progress, make_current=False)
-            if fitted.model_version not in existing:
-                new_folder = models / fitted.model_version
+            fitted = fit_segments(local, progress, save_to=scratch_models, recorded=settings)
             seconds["fit"] = time.perf_counter() - begun
 
             announce("score")
             begun = time.perf_counter()
-            scored = score_segments(local, export=False, version=fitted.model_version)
-            shutil.rmtree(scratch_export, ignore_errors=True)
-            export_model(load_model(models, fitted.model_version), scratch_export)
+            checked = local.with_(model_dir=scratch_models)
+            scored = score_segments(checked, export=False, version=fitted.model_version)
+            export_model(load_model(scratch_models, fitted.model_version), scratch_export)
             seconds["score"] = time.perf_counter() - begun
 
             announce("segment checks")
@@ -190,21 +218,31 @@ def run_segment_job(
                     "the tests are described in models/segments/)"
                 )
             seconds["checks"] = time.perf_counter() - begun
-            cutoff = _cutoff_note(staged)
+            cutoff = cutoff_note(staged)
 
             announce("publish")
             begun = time.perf_counter()
             previous = publish(versions)
         except BaseException:
             discard(versions)
-            shutil.rmtree(scratch_export, ignore_errors=True)
-            if new_folder is not None and current_version(models) == before:
-                shutil.rmtree(new_folder, ignore_errors=True)
+            for scratch in (scratch_models, scratch_export):
+                shutil.rmtree(scratch, ignore_errors=True)
             raise
-        set_current(models, fitted.model_version)
-        _move_export(scratch_export, settings.model_export_path)
-        scratch_export.rmdir()
-    export_tables(published, EXPORTED_TABLES, settings.exports_path)
+        # The tables are published: the model and the exports follow. These
+        # are file moves; should one fail, say exactly what is left to do.
+        try:
+            _install_model(scratch_models, models, fitted.model_version)
+            _move_export(scratch_export, settings.model_export_path)
+            export_tables(published, EXPORTED_TABLES, settings.exports_path)
+        except OSError as error:
+            raise SegmentJobError(
+                f"the segment tables of model {fitted.model_version} were published, but "
+                f"installing the model or writing the exports failed: {error}; fix the cause "
+                "(disk space, permissions) and run `clustering segments` again"
+            ) from error
+        finally:
+            for scratch in (scratch_models, scratch_export):
+                shutil.rmtree(scratch, ignore_errors=True)
     seconds["publish"] = time.perf_counter() - begun
     seconds["total"] = time.perf_counter() - started
     return SegmentJobOutcome(

@@ -214,8 +214,9 @@ class PopulationError(ValueError):
     """Too few customers for what was asked; says how many are needed and what to do."""
 
 
+# The options are the same on `clustering segments` and `clustering fit`.
 FIXED_STRUCTURE_HINT = (
-    "clustering fit --family kmeans --segments 3 (with make: "
+    "the same command with --family kmeans --segments 3 (with make: "
     "make run FIT_ARGS='--family kmeans --segments 3')"
 )
 
@@ -240,7 +241,7 @@ def check_population(count_customers: int, settings: Settings) -> None:
             f"{count_customers:,} customers are too few to choose a segmentation: comparing "
             f"candidates needs at least {settings.min_customers_to_select:,} (below that a 1 % "
             "segment is a handful of people and resamples repeat each other). To segment them "
-            f"anyway with a fixed structure, run {FIXED_STRUCTURE_HINT}; or run on a longer "
+            f"anyway with a fixed structure, run {FIXED_STRUCTURE_HINT}, or run on a longer "
             "extract"
         )
 

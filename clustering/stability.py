@@ -386,7 +386,9 @@ def run_backtest(
                     "horizon_months": horizon,
                     "feature_name": name,
                     "psi": value,
-                    "is_core": name in config.core_features,
+                    # A core feature the model leaves out does not count in the rule.
+                    "is_core": name in config.core_features
+                    and (structure.features is None or name in structure.features),
                 }
                 for name, value in feature_values.items()
             ]

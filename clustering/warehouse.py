@@ -645,3 +645,26 @@ def has_segment_table(warehouse: Path, table: str) -> bool:
     """Whether segments.<table> exists in the warehouse."""
     with connect(warehouse) as con:
         return bool(table_columns(con, SEGMENTS_SCHEMA, table))
+
+
+def read_as_of_reconciliation(warehouse: Path) -> dict[str, object] | None:
+    """The one row of audit.audit_as_of_reconciliation (None when the warehouse
+    predates it): what the as-of date leaves out of the marts."""
+    with connect(warehouse) as con:
+        if not table_columns(con, "audit", "audit_as_of_reconciliation"):
+            return None
+        frame = con.execute("select * from audit.audit_as_of_reconciliation").df()
+    return frame.iloc[0].to_dict() if len(frame) else None
+
+
+def read_model_features(warehouse: Path, model_version: str) -> pd.DataFrame:
+    """segments.model_features of one model (empty for a model fitted before
+    the coverage policy)."""
+    with connect(warehouse) as con:
+        if not table_columns(con, SEGMENTS_SCHEMA, "model_features"):
+            return pd.DataFrame()
+        return con.execute(
+            f"select * from {SEGMENTS_SCHEMA}.model_features where model_version = ? "
+            "order by feature_name",
+            [model_version],
+        ).df()

@@ -1,5 +1,6 @@
 -- The numbers marketing reads describe the people: each segment's spend,
--- share of repeat buyers and mean_/median_ of every feature, and each
+-- share of repeat buyers, mean_/median_ of every feature and the count of
+-- people with a value behind them (contrasts' count_with_value), and each
 -- feature's population mean and median, equal what fct_customer_features
 -- gives for the assigned people (nulls skipped, see docs block
 -- segment_feature_statistics). The features are read from the mean_<feature>
@@ -62,6 +63,15 @@ segment_feature_contrasts as (
     from {{ source('segments', 'segment_feature_contrasts') }}
 ),
 
+contrast_counts as (
+    select
+        model_version,
+        segment_id,
+        feature_name,
+        count_with_value
+    from {{ source('segments', 'segment_feature_contrasts') }}
+),
+
 scored as (
     select
         {%- for feature in features %}
@@ -84,6 +94,7 @@ per_segment as (
         {%- for feature in features %}
         avg({{ feature }}) as mean_{{ feature }},
         {{ median(feature) }} as median_{{ feature }},
+        count({{ feature }}) as count_{{ feature }},
         {%- endfor %}
         cast(sum(total_spend_brl) as double) as total_spend_brl,
         avg(case when is_repeat_buyer then 1.0 else 0.0 end) as share_repeat_buyers
@@ -124,6 +135,20 @@ comparisons as (
     inner join per_segment
         on segment_profiles.model_version = per_segment.model_version
             and segment_profiles.segment_id = per_segment.segment_id
+    union all
+    {%- endfor %}
+    {%- for feature in features %}
+    select
+        contrast_counts.model_version,
+        contrast_counts.segment_id,
+        {{ sql_string_literal('count_with_value_' ~ feature) }} as statistic,
+        cast(contrast_counts.count_with_value as double) as warehouse_value,
+        cast(per_segment.count_{{ feature }} as double) as recomputed_value
+    from contrast_counts
+    inner join per_segment
+        on contrast_counts.model_version = per_segment.model_version
+            and contrast_counts.segment_id = per_segment.segment_id
+    where contrast_counts.feature_name = {{ sql_string_literal(feature) }}
     union all
     {%- endfor %}
     select

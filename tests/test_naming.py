@@ -289,3 +289,38 @@ def test_fewer_new_than_old_segments_pairs_each_new_one() -> None:
     assert [(m.label, m.previous_segment_id) for m in matches] == [(0, 1), (1, 3)]
     assert [m.jaccard for m in matches] == pytest.approx([2 / 3, 2 / 3])
     assert all(m.is_carried_over for m in matches)
+
+
+def test_a_carried_name_is_kept_only_while_its_words_hold() -> None:
+    # Named under the old rule (a late share of 0.3 was enough): a third of
+    # the members had a late delivery, which is not "hit by late deliveries".
+    late_third = make_profile(
+        4, differences={"avg_review_score": -1.5}, share_with_late_delivery=0.35
+    )
+    carried = {4: "One-time buyers, unhappy, hit by late deliveries"}
+    assert name_segments([late_third], taken=carried) == {4: "One-time buyers, unhappy"}
+    # Still true: kept as it is, even if the rules would word it otherwise today.
+    late_most = make_profile(
+        4, differences={"avg_review_score": -1.5}, share_with_late_delivery=0.6
+    )
+    assert name_segments([late_most], taken=carried) == carried
+    # A word from a feature the model no longer reads does not hold.
+    without_review = tuple(f for f in FEATURE_NAMES if f != "avg_review_score")
+    happy = make_profile(2, differences={"avg_review_score": 1.0}, features=without_review)
+    assert name_segments([happy], taken={2: "One-time buyers, satisfied"}) == {2: "One-time buyers"}
+
+
+def test_new_segments_equal_to_a_kept_name_are_told_apart_without_ids() -> None:
+    carried = {1: "One-time buyers"}
+    profiles = [
+        make_profile(1, differences={"total_spend_brl": 0.3}),
+        make_profile(2, differences={"total_spend_brl": 0.1}),
+        make_profile(3, differences={"total_spend_brl": -0.3}),
+    ]
+    names = name_segments(profiles, taken=carried)
+    assert names[1] == "One-time buyers"
+    assert len(set(names.values())) == 3
+    assert not any("(segment " in name for name in names.values())
+    # One new segment against the kept one: the comparison is with it.
+    names = name_segments(profiles[:2], taken=carried)
+    assert names == {1: "One-time buyers", 2: "One-time buyers, lower spend"}

@@ -55,6 +55,11 @@ EXPECTED = {
     # Only the orders with items are purchases: about 100 people, none of
     # whom bought twice.
     "sparse_coverage": Expected(left_out=("count_orders",), too_small=True),
+    # The population stays whole and two features become sparse.
+    "sparse_reviews_and_locations": Expected(
+        left_out=("avg_review_score", "avg_distance_km"),
+        banned_words=REVIEW_WORDS + DISTANCE_WORDS,
+    ),
     "reviews_header_only": Expected(left_out=("avg_review_score",), banned_words=REVIEW_WORDS),
     "geolocation_no_match": Expected(left_out=("avg_distance_km",), banned_words=DISTANCE_WORDS),
     "population_150": Expected(too_small=True),
@@ -189,6 +194,28 @@ def test_the_main_job_runs_or_stops_cleanly_on_each_real_extract_shape(
     assert "What these data could not support" in html
     for name in expected.left_out:
         assert f"({name}) is left out" in html
+    if shape == "reviews_header_only":
+        the_model_without_a_feature_runs_the_backtest_and_a_refresh(data, warehouse)
+
+
+def the_model_without_a_feature_runs_the_backtest_and_a_refresh(
+    data: Path, warehouse: Path
+) -> None:
+    """The backtest (with origins, allowed down to 300 customers) and a day's
+    refresh with a model fitted without the review score."""
+    backtest = invoke(
+        "stability", "--warehouse", str(warehouse), "--min-customers", "300", "--max-horizon", "3"
+    )
+    assert backtest.code == 0, backtest.out + backtest.err
+    assert backtest.out.startswith("Retrain every "), backtest.out
+    psi = query(
+        warehouse,
+        "select distinct feature_name from segments.stability_feature_psi where is_core",
+    )
+    assert "avg_review_score" not in {name for (name,) in psi}
+    refreshed = invoke("refresh", "--warehouse", str(warehouse), "--input", str(data))
+    assert refreshed.code == 0, refreshed.out + refreshed.err
+    assert "retrain recommended: " in refreshed.out
 
 
 # Each word a name may claim, and the member-level fact that must hold for
@@ -201,6 +228,14 @@ CLAIMS = {
     "low-spending": "total_spend_brl < (select median(total_spend_brl) from features)",
     "recent": "days_since_last_order < (select median(days_since_last_order) from features)",
     "lapsed": "days_since_last_order > (select median(days_since_last_order) from features)",
+    "slow deliveries": "avg_days_to_deliver > (select median(avg_days_to_deliver) from features)",
+    "fast deliveries": "avg_days_to_deliver < (select median(avg_days_to_deliver) from features)",
+    "far from sellers": "avg_distance_km > (select median(avg_distance_km) from features)",
+    "near their sellers": "avg_distance_km < (select median(avg_distance_km) from features)",
+    "freight-heavy": "freight_share > (select median(freight_share) from features)",
+    "freight-light": "freight_share < (select median(freight_share) from features)",
+    "instalment payers": "avg_installments > (select median(avg_installments) from features)",
+    "pay upfront": "avg_installments < (select median(avg_installments) from features)",
 }
 
 

@@ -93,10 +93,20 @@ def test_no_orphans_and_no_customer_without_order(shaped, name):
 def test_dimension_files_stay_whole(shaped, shapes_source, name):
     folder, _ = shaped[name]
     whole = ALWAYS_WHOLE
-    if name not in ("sparse_coverage", "geolocation_no_match"):
+    if name not in ("sparse_coverage", "sparse_reviews_and_locations", "geolocation_no_match"):
         whole += (t.GEOLOCATION,)
     for file in whole:
         assert (folder / file).read_bytes() == (shapes_source / file).read_bytes(), file
+
+
+def test_sparse_reviews_and_locations_keeps_every_item(shaped, shapes_source):
+    folder, _ = shaped["sparse_reviews_and_locations"]
+    assert (folder / t.ITEMS).read_bytes() == (shapes_source / t.ITEMS).read_bytes()
+    orders = _frame(folder, t.ORDERS)
+    assert 0.03 <= _frame(folder, t.REVIEWS)["order_id"].nunique() / len(orders) <= 0.07
+    whole = _frame(shapes_source, t.GEOLOCATION)["geolocation_zip_code_prefix"].nunique()
+    located = _frame(folder, t.GEOLOCATION)["geolocation_zip_code_prefix"].nunique()
+    assert 0 < located < 0.5 * whole
 
 
 def test_one_month_holds_only_that_month(shaped, shapes_source):

@@ -20,14 +20,14 @@ from sklearn.decomposition import PCA
 
 from clustering.features import FEATURES, REPEAT_WEIGHT, feature
 from clustering.report.page import Card, ReportPage
+from clustering.segment_job import cutoff_note
 from clustering.settings import Settings
-from clustering.store import load_model
+from clustering.store import ModelError, load_model
 from clustering.warehouse import (
-    connect,
     read_features,
+    read_model_features,
     read_segment_table,
     read_sql,
-    table_columns,
 )
 
 PROJECTION_SAMPLE = 3_000
@@ -268,14 +268,13 @@ def _features_table(coverage: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _coverage(settings: Settings, version: str) -> pd.DataFrame:
-    """segments.model_features of this model (empty for a model fitted before it existed)."""
-    with connect(settings.warehouse) as con:
-        if not table_columns(con, "segments", "model_features"):
-            return pd.DataFrame()
-        return con.execute(
-            "select * from segments.model_features where model_version = ?", [version]
-        ).df()
+def _saved_caveats(settings: Settings, version: str) -> tuple[str, ...]:
+    """The caveats the fit of `version` recorded (none for an older model)."""
+    try:
+        saved = load_model(settings.models_path, version)
+    except ModelError:
+        return ()
+    return tuple(saved.metadata.get("caveats", ()))
 
 
 def render_report(settings: Settings) -> Path:
@@ -305,9 +304,13 @@ def render_report(settings: Settings) -> Path:
     )
     page.add_figure(_sizes_figure(profiles), "Share of customers and of revenue per segment.")
 
-    coverage = _coverage(settings, version)
+    coverage = read_model_features(settings.warehouse, version)
     left_out = coverage[~coverage["is_used"]] if not coverage.empty else coverage
-    caveats = [text for text in str(model_row.get("caveats") or "").split("; ") if text]
+    # The list as the fit made it (the table joins them into one text).
+    caveats = list(_saved_caveats(settings, version))
+    cutoff = cutoff_note(settings.warehouse)
+    if cutoff is not None:
+        caveats.append(cutoff.line)
     if len(left_out) or caveats:
         page.add_heading("What these data could not support")
         for item in left_out.itertuples():

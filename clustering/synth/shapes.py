@@ -183,10 +183,12 @@ def _sampled(order_id: str, one_in: int) -> bool:
     return zlib.crc32(order_id.encode()) % one_in == 0
 
 
-def sparse_coverage(source: Path, out: Path, one_in: int = 20) -> dict[str, int]:
-    """Every order, customer and payment, but items and reviews of only one
-    order in `one_in` (about 5 %), and geolocation only for the zips of those
-    orders' customers and sellers."""
+def sparse_coverage(
+    source: Path, out: Path, one_in: int = 20, *, items: bool = False
+) -> dict[str, int]:
+    """Every order, customer and payment, but items (unless `items`) and
+    reviews of only one order in `one_in` (about 5 %), and geolocation only
+    for the zips of those orders' customers and sellers."""
     source, out = _prepare(source, out)
     if one_in < 1:
         raise ValueError(f"one_in must be a positive integer, got {one_in!r}")
@@ -222,11 +224,18 @@ def sparse_coverage(source: Path, out: Path, one_in: int = 20) -> dict[str, int]
         out,
         None,
         {
-            t.ITEMS: _where(t.ITEMS, "order_id", covered),
+            **({} if items else {t.ITEMS: _where(t.ITEMS, "order_id", covered)}),
             t.REVIEWS: _where(t.REVIEWS, "order_id", covered),
             t.GEOLOCATION: lambda fields, text: text if _zip(fields[geo_zip]) in located else None,
         },
     )
+
+
+def sparse_reviews_and_locations(source: Path, out: Path, one_in: int = 20) -> dict[str, int]:
+    """Every order with its items and payments, but reviews of only one order
+    in `one_in` and geolocation only for the zips those orders reach: the
+    population stays whole while two features become sparse."""
+    return sparse_coverage(source, out, one_in, items=True)
 
 
 def reviews_header_only(source: Path, out: Path) -> dict[str, int]:
@@ -344,6 +353,11 @@ SHAPES: dict[str, Shape] = {
             "sparse_coverage",
             "all orders, but items, reviews and geolocation for about 5 % of them",
             sparse_coverage,
+        ),
+        Shape(
+            "sparse_reviews_and_locations",
+            "all orders and items, but reviews and geolocation for about 5 % of the orders",
+            sparse_reviews_and_locations,
         ),
         Shape(
             "reviews_header_only",
