@@ -62,6 +62,8 @@ segment_feature_contrasts as (
         population_median
     from {{ source('segments', 'segment_feature_contrasts') }}
 ),
+{#- Read only when there are features to compare (none at parse time). #}
+{%- if features | length > 0 %}
 
 contrast_counts as (
     select
@@ -71,6 +73,7 @@ contrast_counts as (
         count_with_value
     from {{ source('segments', 'segment_feature_contrasts') }}
 ),
+{%- endif %}
 
 scored as (
     select
