@@ -170,6 +170,29 @@ SegmentsOption = Annotated[
 ]
 
 
+def _fit_settings(
+    warehouse: Path | None,
+    model_dir: Path | None,
+    seed: int | None,
+    min_segments: int | None,
+    max_segments: int | None,
+    bootstrap_rounds: int | None,
+    family: str | None,
+    segments: int | None,
+) -> Settings:
+    """Settings from the options `fit` and `segments` share."""
+    return _settings(
+        warehouse=warehouse,
+        model_dir=model_dir,
+        random_state=seed,
+        min_segments=min_segments,
+        max_segments=max_segments,
+        bootstrap_rounds=bootstrap_rounds,
+        family=family,
+        n_segments=segments,
+    )
+
+
 def _comparing(settings: Settings, run: Callable[[Callable[[str], None]], T]) -> T:
     """Run a fit under a progress bar of the candidates compared; errors as one line."""
     count = len(settings.families) * (settings.max_segments - settings.min_segments + 1)
@@ -209,15 +232,8 @@ def fit(
 
     Segments that match the previous saved model keep their ids and names. Writes the
     warehouse directly; `clustering segments` checks before it publishes."""
-    settings = _settings(
-        warehouse=warehouse,
-        model_dir=model_dir,
-        random_state=seed,
-        min_segments=min_segments,
-        max_segments=max_segments,
-        bootstrap_rounds=bootstrap_rounds,
-        family=family,
-        n_segments=segments,
+    settings = _fit_settings(
+        warehouse, model_dir, seed, min_segments, max_segments, bootstrap_rounds, family, segments
     )
     outcome = _comparing(settings, lambda progress: fit_segments(settings, progress=progress))
     typer.echo(f"model {outcome.model_version} saved in {settings.models_path}")
@@ -266,15 +282,8 @@ def segments(
 
     A failed step or check leaves the published segments exactly as they were and
     exits 2 with one `error:` line naming it."""
-    settings = _settings(
-        warehouse=warehouse,
-        model_dir=model_dir,
-        random_state=seed,
-        min_segments=min_segments,
-        max_segments=max_segments,
-        bootstrap_rounds=bootstrap_rounds,
-        family=family,
-        n_segments=segments,
+    settings = _fit_settings(
+        warehouse, model_dir, seed, min_segments, max_segments, bootstrap_rounds, family, segments
     )
     input_dir = input or Path(os.environ.get("OLIST_INPUT_DIR") or "data/olist")
     outcome = _comparing(
