@@ -3,6 +3,10 @@ customer frames and hand-made segment profiles."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -132,3 +136,51 @@ def make_profile(
             (0.9 if review >= 0 else 0.3) if share_satisfied is None else share_satisfied
         ),
     )
+
+
+# Each word a name may claim, and the member-level fact that must hold for
+# more than half of the segment's members with a value (docs in clustering.naming).
+CLAIMS = {
+    "hit by late deliveries": "share_late_deliveries > 0",
+    "unhappy": "avg_review_score <= 2",
+    "satisfied": "avg_review_score >= 4",
+    "big-spending": "total_spend_brl > (select median(total_spend_brl) from features)",
+    "low-spending": "total_spend_brl < (select median(total_spend_brl) from features)",
+    "recent": "days_since_last_order < (select median(days_since_last_order) from features)",
+    "lapsed": "days_since_last_order > (select median(days_since_last_order) from features)",
+    "slow deliveries": "avg_days_to_deliver > (select median(avg_days_to_deliver) from features)",
+    "fast deliveries": "avg_days_to_deliver < (select median(avg_days_to_deliver) from features)",
+    "far from sellers": "avg_distance_km > (select median(avg_distance_km) from features)",
+    "near their sellers": "avg_distance_km < (select median(avg_distance_km) from features)",
+    "freight-heavy": "freight_share > (select median(freight_share) from features)",
+    "freight-light": "freight_share < (select median(freight_share) from features)",
+    "instalment payers": "avg_installments > (select median(avg_installments) from features)",
+    "pay upfront": "avg_installments < (select median(avg_installments) from features)",
+}
+
+
+def untrue_claims(warehouse: Path) -> list[str]:
+    """Every (segment name, word) whose claim holds for half of the members or fewer."""
+    shares = ",\n".join(
+        f"avg(case when {fact} then 1.0 when {fact.split()[0]} is not null then 0.0 end) "
+        f'as "{word}"'
+        for word, fact in CLAIMS.items()
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            f"""
+            with features as (select * from marts.fct_customer_features)
+            select segments.segment_name, {shares}
+            from segments.customer_segments as segments
+            inner join features using (customer_unique_key)
+            group by 1
+            """
+        ).fetchall()
+    problems = []
+    for name, *values in rows:
+        for word, share in zip(CLAIMS, values, strict=True):
+            # "more recent" and "less recent" compare two segments, they claim no majority.
+            claimed = re.search(rf"(?<!more )(?<!less )\b{re.escape(word)}\b", name.lower())
+            if claimed and not (share is not None and share > 0.5):
+                problems.append(f"{name}: {word} holds for {share}")
+    return problems

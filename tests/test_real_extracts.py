@@ -11,7 +11,6 @@ anything is published; what the user reads is asserted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +23,7 @@ from clustering.build import run_dbt
 from clustering.cli import app
 from clustering.synth import generate
 from clustering.synth.shapes import SHAPES, write_shape
+from tests.segment_support import untrue_claims
 
 # Words a name may only use when the model reads the feature behind them.
 REVIEW_WORDS = ("unhappy", "satisfied")
@@ -216,66 +216,3 @@ def the_model_without_a_feature_runs_the_backtest_and_a_refresh(
     refreshed = invoke("refresh", "--warehouse", str(warehouse), "--input", str(data))
     assert refreshed.code == 0, refreshed.out + refreshed.err
     assert "retrain recommended: " in refreshed.out
-
-
-# Each word a name may claim, and the member-level fact that must hold for
-# more than half of the segment's members with a value (docs in clustering.naming).
-CLAIMS = {
-    "hit by late deliveries": "share_late_deliveries > 0",
-    "unhappy": "avg_review_score <= 2",
-    "satisfied": "avg_review_score >= 4",
-    "big-spending": "total_spend_brl > (select median(total_spend_brl) from features)",
-    "low-spending": "total_spend_brl < (select median(total_spend_brl) from features)",
-    "recent": "days_since_last_order < (select median(days_since_last_order) from features)",
-    "lapsed": "days_since_last_order > (select median(days_since_last_order) from features)",
-    "slow deliveries": "avg_days_to_deliver > (select median(avg_days_to_deliver) from features)",
-    "fast deliveries": "avg_days_to_deliver < (select median(avg_days_to_deliver) from features)",
-    "far from sellers": "avg_distance_km > (select median(avg_distance_km) from features)",
-    "near their sellers": "avg_distance_km < (select median(avg_distance_km) from features)",
-    "freight-heavy": "freight_share > (select median(freight_share) from features)",
-    "freight-light": "freight_share < (select median(freight_share) from features)",
-    "instalment payers": "avg_installments > (select median(avg_installments) from features)",
-    "pay upfront": "avg_installments < (select median(avg_installments) from features)",
-}
-
-
-def untrue_claims(warehouse: Path) -> list[str]:
-    """Every (segment name, word) whose claim holds for half of the members or fewer."""
-    shares = ",\n".join(
-        f"avg(case when {fact} then 1.0 when {fact.split()[0]} is not null then 0.0 end) "
-        f'as "{word}"'
-        for word, fact in CLAIMS.items()
-    )
-    rows = query(
-        warehouse,
-        f"""
-        with features as (select * from marts.fct_customer_features)
-        select segments.segment_name, {shares}
-        from segments.customer_segments as segments
-        inner join features using (customer_unique_key)
-        group by 1
-        """,
-    )
-    problems = []
-    for name, *values in rows:
-        for word, share in zip(CLAIMS, values, strict=True):
-            # "more recent" and "less recent" compare two segments, they claim no majority.
-            claimed = re.search(rf"(?<!more )(?<!less )\b{re.escape(word)}\b", name.lower())
-            if claimed and not (share is not None and share > 0.5):
-                problems.append(f"{name}: {word} holds for {share}")
-    return problems
-
-
-def test_names_claim_only_what_most_members_share_on_the_default_sized_data(
-    clean_build, tmp_path: Path
-) -> None:
-    warehouse = tmp_path / "olist.duckdb"
-    warehouse.write_bytes(clean_build.warehouse.read_bytes())
-    ran = invoke("segments", "--warehouse", str(warehouse), "--input", str(clean_build.data))
-    assert ran.code == 0, ran.out + ran.err
-    names = [
-        name for (name,) in query(warehouse, "select segment_name from segments.segment_profiles")
-    ]
-    assert len(names) == len(set(names))
-    assert not any("(segment " in name for name in names)
-    assert untrue_claims(warehouse) == []

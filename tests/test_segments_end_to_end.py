@@ -21,6 +21,7 @@ from clustering.build import run_dbt
 from clustering.cli import app
 from clustering.features import FEATURE_NAMES
 from tests.browser_support import check_in_browser
+from tests.segment_support import untrue_claims
 
 SEGMENT_TABLES = (
     "customer_segments",
@@ -334,3 +335,11 @@ def test_monitor_answers_in_one_line_and_logs_every_run(backtested):
         backtested.warehouse, "select recommended_months from segments.stability_recommendation"
     )
     assert (runs["recommended_months"] == recommended.iloc[0, 0]).all()
+
+
+def test_names_are_distinct_and_claim_only_what_most_members_share(segmented) -> None:
+    names = query(segmented.warehouse, "select segment_name from segments.segment_profiles")
+    names = names["segment_name"].tolist()
+    assert len(names) == len(set(names))
+    assert not any("(segment " in name for name in names)
+    assert untrue_claims(segmented.warehouse) == []
