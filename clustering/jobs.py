@@ -161,12 +161,23 @@ def fit_caveats(
     return caveats
 
 
+def check_fit_inputs(frame: pd.DataFrame, settings: Settings) -> list[FeatureCoverage]:
+    """Refuse, before anything is fitted or written, a population too small
+    (PopulationError) or too few usable features (CoverageError); the measured
+    coverage of every feature otherwise."""
+    check_population(len(frame), settings)
+    coverage = assess_coverage(frame, settings.min_feature_coverage)
+    usable_features(coverage)
+    return coverage
+
+
 def fit_segments(
     settings: Settings,
     progress: Progress | None = None,
     *,
     save_to: Path | None = None,
     recorded: Settings | None = None,
+    table: FeatureTable | None = None,
 ) -> FitOutcome:
     """Select, fit, name and save a segmentation of the features mart.
 
@@ -174,14 +185,14 @@ def fit_segments(
     saved there and made current, unless `save_to` names another folder (the
     segment job's scratch folder: it is installed only once checked), and its
     metadata records `recorded` (default: `settings`), the published paths
-    when the job works in a copy. Stops before fitting or writing anything
-    when the population is too small (PopulationError) or too few features
-    are usable (CoverageError)."""
+    when the job works in a copy. `table` is the features mart already read
+    (default: read from settings.warehouse). Stops before fitting or writing
+    anything when the population is too small (PopulationError) or too few
+    features are usable (CoverageError)."""
     started = time.perf_counter()
-    table = read_features(settings.warehouse)
+    table = table or read_features(settings.warehouse)
     frame = table.frame
-    check_population(len(frame), settings)
-    coverage = assess_coverage(frame, settings.min_feature_coverage)
+    coverage = check_fit_inputs(frame, settings)
     features = usable_features(coverage)
     left_out = left_out_text(coverage)
     selection = select_model(frame, settings, progress, features)
@@ -389,15 +400,20 @@ def _profiles_frame(
 
 
 def score_segments(
-    settings: Settings, *, export: bool = True, version: str | None = None
+    settings: Settings,
+    *,
+    export: bool = True,
+    version: str | None = None,
+    table: FeatureTable | None = None,
 ) -> ScoreOutcome:
     """Assign every customer to a segment of the saved model (`version`, default
     the current one), fold the assignments into the membership history and
     write them (and, with `export`, their Parquet and CSV copies and the
-    model's plain-data export)."""
+    model's plain-data export). `table` is the features mart already read
+    (default: read from settings.warehouse)."""
     started = time.perf_counter()
     saved = load_model(settings.models_path, version)
-    table = read_features(settings.warehouse)
+    table = table or read_features(settings.warehouse)
     saved.check_schema(table.fingerprint, f"marts.fct_customer_features in {settings.warehouse}")
     frame = table.frame
     pipeline = saved.pipeline

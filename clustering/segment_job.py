@@ -31,11 +31,16 @@ from pathlib import Path
 import pandas as pd
 
 from clustering.build import run_dbt, summarize_errors
-from clustering.coverage import assess_coverage, usable_features
 from clustering.export import export_model
-from clustering.jobs import EXPORTED_TABLES, FitOutcome, ScoreOutcome, fit_segments, score_segments
+from clustering.jobs import (
+    EXPORTED_TABLES,
+    FitOutcome,
+    ScoreOutcome,
+    check_fit_inputs,
+    fit_segments,
+    score_segments,
+)
 from clustering.publish import Versions, discard, publish, refresh_lock, stage
-from clustering.selection import check_population
 from clustering.settings import Settings
 from clustering.store import load_model, set_current
 from clustering.warehouse import export_tables, read_as_of_reconciliation, read_features
@@ -114,14 +119,6 @@ def cutoff_note(warehouse: Path) -> CutoffNote | None:
     )
 
 
-def _precheck(settings: Settings) -> None:
-    """Refuse what cannot succeed before copying the warehouse: too few
-    customers, too few usable features (a read of the features mart)."""
-    frame = read_features(settings.warehouse).frame
-    check_population(len(frame), settings)
-    usable_features(assess_coverage(frame, settings.min_feature_coverage))
-
-
 def _install_model(scratch: Path, models: Path, version: str) -> None:
     """The checked model folder into the model store, replacing a folder of the
     same version (a refit that reproduced it), then made current."""
@@ -166,12 +163,15 @@ def run_segment_job(
             f"warehouse file {published} not found; build it first with `dbt build "
             "--selector daily` (or `make run`)"
         )
-    _precheck(settings)
     versions = Versions(published)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     models = settings.models_path
     with refresh_lock(versions):
+        # Read once, under the lock (nothing publishes meanwhile), and checked
+        # before the warehouse is copied: the copy holds the same features.
+        table = read_features(published)
+        check_fit_inputs(table.frame, settings)
         staged = stage(versions)
         scratch_models = versions.work_dir / "models"
         scratch_export = versions.work_dir / "model_export"
@@ -190,13 +190,17 @@ def run_segment_job(
         try:
             announce("fit")
             begun = time.perf_counter()
-            fitted = fit_segments(local, progress, save_to=scratch_models, recorded=settings)
+            fitted = fit_segments(
+                local, progress, save_to=scratch_models, recorded=settings, table=table
+            )
             seconds["fit"] = time.perf_counter() - begun
 
             announce("score")
             begun = time.perf_counter()
             checked = local.with_(model_dir=scratch_models)
-            scored = score_segments(checked, export=False, version=fitted.model_version)
+            scored = score_segments(
+                checked, export=False, version=fitted.model_version, table=table
+            )
             export_model(load_model(scratch_models, fitted.model_version), scratch_export)
             seconds["score"] = time.perf_counter() - begun
 
