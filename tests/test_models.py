@@ -4,12 +4,15 @@ contract, seeding, and the confidence of each assignment."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import combinations
 
 import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 from sklearn.base import clone
+from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import adjusted_rand_score
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -94,6 +97,8 @@ def test_clone_round_trip_keeps_parameters_and_drops_fitted_state() -> None:
         "n_segments": 4,
         "family": "gaussian_mixture",
         "n_init": 2,
+        "init_sample": 10_000,
+        "n_refine": 3,
         "random_state": 9,
     }
     assert not hasattr(copy, "estimator_")
@@ -164,10 +169,10 @@ def test_random_state_is_passed_through(family: str) -> None:
     X = rng.normal(size=(120, 3))  # no structure: results depend on the seed
     first = SegmentModel(n_segments=5, family=family, n_init=1, random_state=7).fit(X)
     second = SegmentModel(n_segments=5, family=family, n_init=1, random_state=7).fit(X)
-    assert first.estimator_.random_state == 7
-    assert first.estimator_.n_init == 1
+    other = SegmentModel(n_segments=5, family=family, n_init=1, random_state=8).fit(X)
     np.testing.assert_array_equal(first.labels_, second.labels_)
     np.testing.assert_array_equal(first.cluster_centers_, second.cluster_centers_)
+    assert not np.array_equal(first.cluster_centers_, other.cluster_centers_)
 
 
 def test_make_segmenter_chains_features_and_model_with_the_given_parameters() -> None:
@@ -180,6 +185,8 @@ def test_make_segmenter_chains_features_and_model_with_the_given_parameters() ->
         "n_segments": 5,
         "family": "gaussian_mixture",
         "n_init": 2,
+        "init_sample": 10_000,
+        "n_refine": 3,
         "random_state": 3,
     }
 
@@ -280,3 +287,70 @@ def test_gaussian_mixture_confidence_is_one_half_on_the_border_of_two_components
     border = (start + low * (end - start))[None, :]
     _, _, confidence = model.predict_confidence(border)
     assert confidence[0] == pytest.approx(0.5, abs=1e-3)
+
+
+def many_optima(seed: int = 0) -> np.ndarray:
+    """Twelve blobs of unequal size and spread in four dimensions, some close
+    together: k-means with one start lands in a different local optimum
+    from one seed to the next."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-6, 6, size=(12, 4))
+    sizes = rng.integers(40, 400, size=12)
+    spreads = rng.uniform(0.5, 1.6, size=12)
+    return np.vstack(
+        [
+            centre + rng.normal(0, spread, (size, 4))
+            for centre, size, spread in zip(centres, sizes, spreads, strict=True)
+        ]
+    )
+
+
+def _worst_pair(labelings: list[np.ndarray]) -> float:
+    return min(adjusted_rand_score(a, b) for a, b in combinations(labelings, 2))
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_refits_that_differ_only_by_seed_find_the_same_segmentation(family: str) -> None:
+    X = many_optima()
+    # The landscape is hard: single starts on all rows disagree between seeds.
+    single = [
+        SegmentModel(12, family, n_init=1, init_sample=None, n_refine=1, random_state=seed)
+        .fit(X)
+        .labels_
+        for seed in range(6)
+    ]
+    assert _worst_pair(single) < 0.9
+    # Many starts on a sample, the best distinct ones refined on every row.
+    refits = [
+        SegmentModel(12, family, init_sample=500, random_state=seed).fit(X).labels_
+        for seed in range(6)
+    ]
+    assert _worst_pair(refits) >= 0.99
+
+
+def test_only_distinct_starts_are_refined_and_the_best_is_kept() -> None:
+    X = many_optima(seed=1)
+    model = SegmentModel(12, "kmeans", n_init=20, init_sample=500, random_state=0).fit(X)
+    assert 1 < model.n_distinct_starts_ <= 20
+    # No start refined on every row beats the kept solution.
+    for seed in range(5):
+        start = KMeans(12, n_init=1, random_state=seed).fit(X[:500])
+        refined = KMeans(12, init=start.cluster_centers_, n_init=1, tol=1e-6).fit(X)
+        assert model.estimator_.inertia_ <= refined.inertia_ * 1.02
+    # The refinement ran to tight convergence on every row.
+    assert model.estimator_.tol == 1e-6
+    assert len(model.labels_) == len(X)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"n_init": 0}, "n_init must be a positive integer"),
+        ({"n_refine": 0}, "n_refine must be a positive integer"),
+        ({"init_sample": 2}, "init_sample must be None or at least n_segments=3"),
+    ],
+)
+def test_bad_start_settings_are_refused(options: dict[str, int], message: str) -> None:
+    X, _ = blobs()
+    with pytest.raises(ValueError, match=message):
+        SegmentModel(n_segments=3, **options).fit(X)
