@@ -137,14 +137,23 @@ def fit_caveats(
 ) -> list[str]:
     """The guarantees this fit could not give, in sentences for the user."""
     caveats = []
+    chosen = selection_table[selection_table["is_chosen"]].iloc[0]
     if settings.family is not None:
         caveats.append(
             "the structure was fixed by the operator, not chosen: no other candidate was compared"
         )
-    elif not selection_table["is_eligible"].any():
+        if not chosen["is_stable"]:
+            caveats.append(
+                f"refits of this structure disagree (seed-only ARI down to "
+                f"{chosen['seed_ari_min']:.2f}, refit band from {chosen['noise_edge']:.2f}): "
+                "the segments may change on a refit and the monitor's staleness test is "
+                "weak; treat them with caution"
+            )
+    elif not chosen["is_eligible"]:
         caveats.append(
-            "no candidate met the stability and segment-size rule: the segments may change "
-            "on a refit; treat them with caution"
+            "no stable candidate met the segment-size rule: segment sizes are outside "
+            f"{settings.min_segment_share:.0%}-{settings.max_segment_share:.0%}; treat them "
+            "with caution"
         )
     small = {sid: count for sid, count in sizes.items() if count < settings.min_campaign_customers}
     for sid, count in sorted(small.items()):
@@ -202,6 +211,7 @@ def fit_segments(
         features=features,
         random_state=settings.random_state,
         n_init=settings.n_init,
+        init_sample=settings.init_sample,
     ).fit(frame)
     model = pipeline.named_steps["segments"]
     scaled = pipeline.named_steps["features"].transform(frame)

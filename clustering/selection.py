@@ -7,21 +7,25 @@ sample of customers and measured four ways:
   and again with the review features left out, because review scores are
   known to dominate Olist clusterings;
 - Davies-Bouldin (lower is better) and Calinski-Harabasz (higher is better);
-- bootstrap stability: the candidate is refitted on `bootstrap_rounds`
-  resamples drawn with replacement, each refit labels the whole sample, and
-  the adjusted Rand index between every pair of refits gives a mean and a
-  spread. Segments that change when the data are resampled cannot be trusted
-  in a campaign.
+- refit stability, measured as the maintenance contract measures it
+  (clustering.refits): the candidate is refitted with `seed_rounds` other
+  seeds and on `bootstrap_rounds` resamples drawn with replacement, each
+  refit labels the whole sample, and the adjusted Rand index (ARI) between
+  every pair of refits gives the noise band. Segments that change when only
+  the seed changes cannot be trusted in a campaign, and a band that is low
+  makes the contract's staleness test blind.
 
-The rule (documented in the report and README): a candidate is eligible when
-its bootstrap ARI minus one standard deviation reaches `min_stability`, its
-smallest segment holds at least `min_segment_share` of customers (smaller
-groups are too small to run a campaign on) and its largest at most
-`max_segment_share` (a segment holding most customers does not segment them). Among the
-eligible, the highest silhouette wins; silhouettes within
-`silhouette_tolerance` of the best are a tie, won by fewer segments (simpler
-to run as campaigns). If no candidate is eligible, the most stable one among
-those with usable segment sizes is chosen and the reason says so.
+The rule (documented in the report and README): a candidate is stable when
+refits that differ only by seed agree at ARI >= `min_seed_agreement` and the
+band's low quantile reaches `min_stability`; unstable candidates are reported
+and never chosen. A stable candidate is eligible when its smallest segment
+holds at least `min_segment_share` of customers (smaller groups are too small
+to run a campaign on) and its largest at most `max_segment_share` (a segment
+holding most customers does not segment them). Among the eligible, the
+highest silhouette wins; silhouettes within `silhouette_tolerance` of the
+best are a tie, won by fewer segments (simpler to run as campaigns). If no
+stable candidate has usable sizes, the most stable one is chosen and the
+reason says so; if none is stable, selection stops with SelectionError.
 """
 
 from __future__ import annotations
@@ -29,20 +33,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.metrics import (
-    adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
     silhouette_score,
 )
+from sklearn.pipeline import Pipeline
 
 from clustering.features import FEATURE_NAMES, without_review
 from clustering.models import make_segmenter
+from clustering.refits import NoiseBand, Refit, noise_band, noise_refits
 from clustering.settings import Settings
 
 Progress = Callable[[str], None]
@@ -69,27 +73,41 @@ def _silhouette(X: np.ndarray, labels: np.ndarray, settings: Settings) -> float:
     return float(silhouette_score(X, labels, sample_size=size, random_state=settings.random_state))
 
 
-def _bootstrap_ari(
+def _refit_band(
     frame: pd.DataFrame,
+    model: Pipeline,
     family: str,
     n_segments: int,
     settings: Settings,
-    features: Sequence[str] | None = None,
-) -> tuple[float, float]:
-    rng = np.random.default_rng(settings.random_state)
-    labelings = []
-    for round_ in range(settings.bootstrap_rounds):
-        rows = rng.integers(0, len(frame), size=len(frame))
-        model = make_segmenter(
-            n_segments,
-            family,
-            features=features,
-            random_state=settings.random_state + 1 + round_,
-            n_init=settings.n_init,
-        ).fit(frame.iloc[rows])
-        labelings.append(model.predict(frame))
-    scores = [adjusted_rand_score(a, b) for a, b in combinations(labelings, 2)]
-    return float(np.mean(scores)), float(np.std(scores))
+    features: Sequence[str],
+) -> NoiseBand:
+    """The candidate's refit noise on `frame`, measured as the contract measures
+    it: the fitted model, refits with other seeds and on bootstrap resamples,
+    each labelling every row."""
+
+    def make(seed: int) -> Pipeline:
+        return _segmenter(family, n_segments, settings, features, seed)
+
+    refits = [
+        Refit("reference", model.named_steps["segments"].labels_),
+        *noise_refits(
+            make, frame, settings.random_state, settings.seed_rounds, settings.bootstrap_rounds
+        ),
+    ]
+    return noise_band(refits, settings.stability.noise_quantile, seed=settings.random_state)
+
+
+def _segmenter(
+    family: str, n_segments: int, settings: Settings, features: Sequence[str], seed: int
+) -> Pipeline:
+    return make_segmenter(
+        n_segments,
+        family,
+        features=features,
+        random_state=seed,
+        n_init=settings.n_init,
+        init_sample=settings.init_sample,
+    )
 
 
 def evaluate_candidate(
@@ -103,13 +121,7 @@ def evaluate_candidate(
     measure it (one row of the table)."""
     features = tuple(features or FEATURE_NAMES)
     started = time.perf_counter()
-    model = make_segmenter(
-        n_segments,
-        family,
-        features=features,
-        random_state=settings.random_state,
-        n_init=settings.n_init,
-    ).fit(frame)
+    model = _segmenter(family, n_segments, settings, features, settings.random_state).fit(frame)
     fit_seconds = time.perf_counter() - started
     X = model.named_steps["features"].transform(frame)
     labels = model.named_steps["segments"].labels_
@@ -118,16 +130,10 @@ def evaluate_candidate(
     # Without the review features; the same model when it has none (left out
     # for coverage).
     no_review = without_review(features) or features
-    plain = make_segmenter(
-        n_segments,
-        family,
-        features=no_review,
-        random_state=settings.random_state,
-        n_init=settings.n_init,
-    ).fit(frame)
+    plain = _segmenter(family, n_segments, settings, no_review, settings.random_state).fit(frame)
     X_plain = plain.named_steps["features"].transform(frame)
 
-    ari_mean, ari_std = _bootstrap_ari(frame, family, n_segments, settings, features)
+    band = _refit_band(frame, model, family, n_segments, settings, features)
     distinct = len(np.unique(labels)) >= 2
     return {
         "candidate": candidate_name(family, n_segments),
@@ -141,46 +147,73 @@ def evaluate_candidate(
         "calinski_harabasz": (
             float(calinski_harabasz_score(X, labels)) if distinct else float("nan")
         ),
-        "bootstrap_ari_mean": ari_mean,
-        "bootstrap_ari_std": ari_std,
+        "count_refits": band.count_refits,
+        "seed_ari_min": band.seed_min,
+        "noise_edge": band.edge,
+        "noise_edge_low": band.edge_low,
+        "noise_edge_high": band.edge_high,
+        "noise_mean": band.mean,
         "smallest_segment_share": float(counts.min() / counts.sum()),
         "largest_segment_share": float(counts.max() / counts.sum()),
         "fit_seconds": fit_seconds,
     }
 
 
+class SelectionError(ValueError):
+    """No candidate structure refits to the same segmentation: nothing can be chosen."""
+
+
+def _stability_text(row: pd.Series) -> str:
+    return (
+        f"seed-only refits agree at ARI >= {row['seed_ari_min']:.3f}, refit band from "
+        f"{row['noise_edge']:.2f} ({row['noise_edge_low']:.2f}-{row['noise_edge_high']:.2f})"
+    )
+
+
 def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, int, str]:
     """Apply the documented rule to a measured table.
 
-    Returns the table with is_eligible / is_chosen, the chosen family and
-    number of segments, and the reason in one sentence."""
+    Returns the table with is_stable / is_eligible / is_chosen, the chosen
+    family and number of segments, and the reason in one sentence. Raises
+    SelectionError when no candidate is stable."""
     table = table.copy()
-    table["is_eligible"] = (
-        (table["bootstrap_ari_mean"] - table["bootstrap_ari_std"] >= settings.min_stability)
-        & (table["smallest_segment_share"] >= settings.min_segment_share)
-        & (table["largest_segment_share"] <= settings.max_segment_share)
-        & table["silhouette"].notna()
+    table["is_stable"] = (table["seed_ari_min"] >= settings.min_seed_agreement) & (
+        table["noise_edge"] >= settings.min_stability
+    )
+    sized = (table["smallest_segment_share"] >= settings.min_segment_share) & (
+        table["largest_segment_share"] <= settings.max_segment_share
+    )
+    table["is_eligible"] = table["is_stable"] & sized & table["silhouette"].notna()
+    rule = (
+        f"refits differing only by seed agree at ARI >= {settings.min_seed_agreement:.2f} and "
+        f"the refit band's {settings.stability.noise_quantile:.0%} quantile reaches "
+        f"{settings.min_stability:.2f}"
     )
     eligible = table[table["is_eligible"]]
     if eligible.empty:
-        # Prefer candidates whose segment sizes are usable, then stability.
-        sized = (table["smallest_segment_share"] >= settings.min_segment_share) & (
-            table["largest_segment_share"] <= settings.max_segment_share
-        )
-        pool = table[sized] if sized.any() else table
+        stable = table[table["is_stable"]]
+        if stable.empty:
+            worst = table.sort_values("seed_ari_min", kind="stable").iloc[0]
+            raise SelectionError(
+                f"none of the {len(table)} candidate structures is stable ({rule}); the most "
+                f"erratic, {worst['candidate']}, has {_stability_text(worst)}. Segments that "
+                "change between refits of the same data cannot carry a campaign: check the "
+                "features mart for a feature that is nearly constant or duplicated, or fix a "
+                f"structure with {FIXED_STRUCTURE_HINT}"
+            )
+        # Stable but no usable sizes: prefer usable sizes, then stability.
+        pool = stable[sized[stable.index]] if sized[stable.index].any() else stable
         ranked = pool.sort_values(
-            ["bootstrap_ari_mean", "n_segments"], ascending=[False, True], kind="stable"
+            ["noise_edge", "n_segments"], ascending=[False, True], kind="stable"
         )
         chosen = ranked.index[0]
         row = table.loc[chosen]
-        among = "candidate with usable segment sizes" if sized.any() else "candidate"
         reason = (
-            f"no candidate met the rule (bootstrap ARI - 1 sd >= "
-            f"{settings.min_stability:.2f}, smallest segment >= "
+            f"no stable candidate has usable segment sizes (smallest segment >= "
             f"{settings.min_segment_share:.0%}, largest <= {settings.max_segment_share:.0%}); "
-            f"{row['candidate']} is the most stable {among} "
-            f"(ARI {row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}): "
-            "treat its segments with caution"
+            f"{row['candidate']} is the most stable of the {len(stable)} stable candidate(s) "
+            f"({_stability_text(row)}; segments {row['smallest_segment_share']:.1%} to "
+            f"{row['largest_segment_share']:.1%}): treat its segment sizes with caution"
         )
     else:
         best = eligible["silhouette"].max()
@@ -189,18 +222,19 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
             ["n_segments", "silhouette"], ascending=[True, False], kind="stable"
         ).index[0]
         row = table.loc[chosen]
+        unstable = int((~table["is_stable"]).sum())
         reason = (
             f"{row['candidate']}: the highest silhouette ({row['silhouette']:.3f}; "
             f"{row['silhouette_without_review']:.3f} without the review score) among "
-            f"{len(eligible)} of {len(table)} candidates that are stable under resampling "
-            f"(bootstrap ARI - 1 sd >= {settings.min_stability:.2f}; this one "
-            f"{row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}) and whose "
-            f"segments each hold {settings.min_segment_share:.0%} to "
-            f"{settings.max_segment_share:.0%} of customers (this one "
-            f"{row['smallest_segment_share']:.1%} to {row['largest_segment_share']:.1%}); "
-            "Davies-Bouldin "
+            f"{len(eligible)} of {len(table)} candidates that are stable ({rule}; this one: "
+            f"{_stability_text(row)}) and whose segments each hold "
+            f"{settings.min_segment_share:.0%} to {settings.max_segment_share:.0%} of customers "
+            f"(this one {row['smallest_segment_share']:.1%} to "
+            f"{row['largest_segment_share']:.1%}); Davies-Bouldin "
             f"{row['davies_bouldin']:.2f}, Calinski-Harabasz {row['calinski_harabasz']:.0f}"
         )
+        if unstable:
+            reason += f"; {unstable} candidate(s) rejected as unstable"
         if len(tied) > 1:
             reason += (
                 f"; {len(tied) - 1} other candidate(s) within "
@@ -246,6 +280,16 @@ def check_population(count_customers: int, settings: Settings) -> None:
         )
 
 
+def _fixed(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The one-row table of an operator-fixed structure: measured and flagged
+    like a candidate, chosen whatever the rule says."""
+    table = table.assign(
+        is_stable=(table["seed_ari_min"] >= settings.min_seed_agreement)
+        & (table["noise_edge"] >= settings.min_stability)
+    )
+    return table.assign(is_eligible=table["is_stable"], is_chosen=True)
+
+
 def select_model(
     frame: pd.DataFrame,
     settings: Settings,
@@ -264,12 +308,13 @@ def select_model(
         row = evaluate_candidate(frame, settings.family, settings.n_segments, settings, features)
         if progress:
             progress(str(row["candidate"]))
-        table, family, n_segments, _ = choose(pd.DataFrame([row]), settings)
-        table["is_chosen"] = True
+        table = _fixed(pd.DataFrame([row]), settings)
+        family, n_segments = str(row["family"]), int(row["n_segments"])
         reason = (
             f"{row['candidate']}: fixed by the operator (family and number of segments "
-            f"given), not selected; silhouette {row['silhouette']:.3f}, bootstrap ARI "
-            f"{row['bootstrap_ari_mean']:.2f} +/- {row['bootstrap_ari_std']:.2f}"
+            f"given), not selected; silhouette {row['silhouette']:.3f}, "
+            f"{_stability_text(table.iloc[0])}"
+            + ("" if table["is_stable"].iloc[0] else " (not stable by the selection rule)")
         )
         return Selection(table=table, family=family, n_segments=n_segments, reason=reason)
     largest = settings.max_segments

@@ -8,11 +8,18 @@ import pandas as pd
 import pytest
 
 from clustering.features import FEATURE_NAMES
-from clustering.selection import PopulationError, candidate_name, choose, select_model
+from clustering.selection import (
+    PopulationError,
+    SelectionError,
+    candidate_name,
+    choose,
+    select_model,
+)
 from clustering.settings import Settings
 from tests.segment_support import GROUP_LEVELS, grouped_customers
 
-# min_stability 0.75, segment shares 1 % to 50 %, silhouette tolerance 0.005.
+# Seed agreement 0.95, band edge 0.75, segment shares 1 % to 50 %, silhouette
+# tolerance 0.005.
 RULE = Settings()
 
 
@@ -26,8 +33,12 @@ def candidate(n_segments: int, family: str = "kmeans", **measures: float) -> dic
         "silhouette_without_review": 0.25,
         "davies_bouldin": 1.1,
         "calinski_harabasz": 900.0,
-        "bootstrap_ari_mean": 0.95,
-        "bootstrap_ari_std": 0.02,
+        "count_refits": 9,
+        "seed_ari_min": 0.99,
+        "noise_edge": 0.93,
+        "noise_edge_low": 0.91,
+        "noise_edge_high": 0.95,
+        "noise_mean": 0.97,
         "smallest_segment_share": 0.05,
         "largest_segment_share": 0.40,
         "fit_seconds": 0.1,
@@ -44,22 +55,41 @@ def test_candidate_name() -> None:
     assert candidate_name("gaussian_mixture", 5) == "gaussian_mixture_k5"
 
 
-def test_eligibility_needs_stability_and_segment_shares_in_range() -> None:
+def test_eligibility_needs_seed_agreement_a_band_and_segment_shares_in_range() -> None:
     table = pd.DataFrame(
         [
-            candidate(2, bootstrap_ari_mean=0.80, bootstrap_ari_std=0.10),  # 0.70 < 0.75
-            candidate(3, bootstrap_ari_mean=1.00, bootstrap_ari_std=0.25),  # exactly 0.75
-            candidate(4, smallest_segment_share=0.005),
-            candidate(5, smallest_segment_share=0.01),  # exactly the minimum
-            candidate(6, largest_segment_share=0.51),
-            candidate(7, largest_segment_share=0.50),  # exactly the maximum
-            candidate(8, silhouette=float("nan")),
+            candidate(2, seed_ari_min=0.949),  # seed-only refits disagree
+            candidate(3, seed_ari_min=0.95),  # exactly the minimum
+            candidate(4, noise_edge=0.74),  # the band is too low
+            candidate(5, noise_edge=0.75),  # exactly min_stability
+            candidate(6, smallest_segment_share=0.005),
+            candidate(7, smallest_segment_share=0.01),  # exactly the minimum
+            candidate(8, largest_segment_share=0.51),
+            candidate(9, largest_segment_share=0.50),  # exactly the maximum
+            candidate(10, silhouette=float("nan")),
         ]
     )
     result, *_ = choose(table, RULE)
-    assert result["is_eligible"].tolist() == [False, True, False, True, False, True, False]
+    assert result["is_stable"].tolist() == [False, True, False, True, True, True, True, True, True]
+    assert result["is_eligible"].tolist() == [
+        False, True, False, True, False, True, False, True, False,
+    ]  # fmt: skip
     # The caller's table is left as it was.
     assert "is_eligible" not in table.columns
+
+
+def test_an_unstable_candidate_is_never_chosen_however_well_separated() -> None:
+    table = pd.DataFrame(
+        [
+            candidate(3, silhouette=0.30),
+            candidate(4, silhouette=0.60, seed_ari_min=0.62),
+        ]
+    )
+    result, _, n_segments, reason = choose(table, RULE)
+    assert n_segments == 3
+    assert result["is_stable"].tolist() == [True, False]
+    assert "1 candidate(s) rejected as unstable" in reason
+    assert "seed-only refits agree at ARI >= 0.990" in reason
 
 
 def test_highest_silhouette_among_eligible_wins() -> None:
@@ -76,8 +106,10 @@ def test_highest_silhouette_among_eligible_wins() -> None:
     assert chosen(result) == ["kmeans_k4"]
     assert reason.startswith("kmeans_k4: the highest silhouette (0.420; 0.250 without")
     assert "among 3 of 4 candidates" in reason
+    assert "refit band from 0.93 (0.91-0.95)" in reason
     assert "5.0% to 40.0%" in reason
     assert "fewer segments preferred" not in reason
+    assert "rejected as unstable" not in reason
 
 
 def test_silhouettes_within_tolerance_are_a_tie_won_by_fewer_segments() -> None:
@@ -114,52 +146,39 @@ def test_families_compete_on_the_same_rule() -> None:
     assert chosen(result) == ["gaussian_mixture_k4"]
 
 
-def test_without_an_eligible_candidate_the_most_stable_usable_one_is_chosen() -> None:
+def test_without_usable_sizes_the_most_stable_stable_candidate_is_chosen() -> None:
     table = pd.DataFrame(
         [
-            candidate(3, bootstrap_ari_mean=0.60, bootstrap_ari_std=0.20, silhouette=0.5),
-            candidate(4, bootstrap_ari_mean=0.70, bootstrap_ari_std=0.10),
-            candidate(5, bootstrap_ari_mean=0.70, bootstrap_ari_std=0.05),
-            candidate(6, bootstrap_ari_mean=0.99, bootstrap_ari_std=0.0, largest_segment_share=0.9),
+            candidate(3, noise_edge=0.99, seed_ari_min=0.5, largest_segment_share=0.9),
+            candidate(4, noise_edge=0.90, largest_segment_share=0.8),
+            candidate(5, noise_edge=0.97, smallest_segment_share=0.001),
+            candidate(6, noise_edge=0.97, largest_segment_share=0.6),
         ]
     )
-    # k=6 is the most stable but one segment holds 90 %: among the usable
-    # sizes k=4 and k=5 are equally stable, and fewer segments win.
+    # k=3 has the highest band but refits with other seeds disagree; k=5 and
+    # k=6 are equally stable and fewer segments win.
     result, _, n_segments, reason = choose(table, RULE)
     assert not result["is_eligible"].any()
-    assert n_segments == 4
-    assert chosen(result) == ["kmeans_k4"]
-    assert reason.startswith("no candidate met the rule (bootstrap ARI - 1 sd >= 0.75")
-    assert "smallest segment >= 1%, largest <= 50%" in reason
-    assert "kmeans_k4 is the most stable candidate with usable segment sizes" in reason
-    assert "(ARI 0.70 +/- 0.10)" in reason
-    assert reason.endswith("treat its segments with caution")
+    assert n_segments == 5
+    assert chosen(result) == ["kmeans_k5"]
+    assert reason.startswith("no stable candidate has usable segment sizes (smallest segment")
+    assert "kmeans_k5 is the most stable of the 3 stable candidate(s)" in reason
+    assert reason.endswith("treat its segment sizes with caution")
 
 
-def test_without_usable_segment_sizes_the_most_stable_overall_is_chosen() -> None:
+def test_without_a_stable_candidate_selection_stops_and_names_the_worst() -> None:
     table = pd.DataFrame(
         [
-            candidate(3, bootstrap_ari_mean=0.90, largest_segment_share=0.8),
-            candidate(4, bootstrap_ari_mean=0.97, smallest_segment_share=0.001),
-            candidate(5, bootstrap_ari_mean=0.95, largest_segment_share=0.6),
+            candidate(3, seed_ari_min=0.80),
+            candidate(4, seed_ari_min=0.41, noise_edge=0.35),
         ]
     )
-    result, _, n_segments, reason = choose(table, RULE)
-    assert n_segments == 4
-    assert chosen(result) == ["kmeans_k4"]
-    assert "kmeans_k4 is the most stable candidate (ARI 0.97 +/- 0.02)" in reason
-
-
-def test_equally_stable_fallbacks_go_to_fewer_segments() -> None:
-    table = pd.DataFrame(
-        [
-            candidate(5, bootstrap_ari_mean=0.70, bootstrap_ari_std=0.10),
-            candidate(4, bootstrap_ari_mean=0.70, bootstrap_ari_std=0.20),
-        ]
-    )
-    _, _, n_segments, reason = choose(table, RULE)
-    assert n_segments == 4
-    assert "kmeans_k4 is the most stable" in reason
+    with pytest.raises(SelectionError) as raised:
+        choose(table, RULE)
+    message = str(raised.value)
+    assert message.startswith("none of the 2 candidate structures is stable")
+    assert "kmeans_k4, has seed-only refits agree at ARI >= 0.410" in message
+    assert "--family kmeans --segments 3" in message
 
 
 # Small and serial so the comparison takes a second or two.
@@ -169,10 +188,11 @@ SMALL = Settings(
     families=("kmeans",),
     min_segments=2,
     max_segments=6,
-    bootstrap_rounds=3,
+    seed_rounds=2,
+    bootstrap_rounds=2,
     selection_sample=150,
     silhouette_sample=150,
-    n_init=2,
+    n_init=4,
     n_jobs=1,
 )
 
@@ -199,7 +219,9 @@ def test_select_model_finds_the_four_groups(customers: pd.DataFrame) -> None:
     assert chosen(table) == ["kmeans_k4"]
     best = table.set_index("candidate").loc["kmeans_k4"]
     assert best["silhouette"] > 0.9
-    assert best["bootstrap_ari_mean"] == pytest.approx(1.0)
+    assert best["seed_ari_min"] == pytest.approx(1.0)
+    assert best["noise_edge"] == pytest.approx(1.0)
+    assert best["count_refits"] == 1 + SMALL.seed_rounds + SMALL.bootstrap_rounds
     # Measured on the 150-customer sample: no segment share finer than 1/150.
     shares = table[["smallest_segment_share", "largest_segment_share"]].to_numpy() * 150
     np.testing.assert_allclose(shares, np.round(shares), atol=1e-9)
