@@ -22,9 +22,9 @@ import pandas as pd
 
 from clustering.coverage import assess_coverage, usable_features
 from clustering.drift import bin_shares, label_shares, psi
-from clustering.models import make_segmenter
 from clustering.naming import name_segments
 from clustering.profiles import profile_segments
+from clustering.refits import NoiseBand
 from clustering.settings import Settings
 from clustering.stability import (
     Backtest,
@@ -65,11 +65,22 @@ def production_structure(settings: Settings) -> Structure:
                 f"{error} (the backtest refits the production model's structure), or give "
                 "--family and --segments"
             ) from None
-        family, n_segments = saved.metadata["family"], int(saved.metadata["n_segments"])
-        return Structure(
-            family, n_segments, settings.n_init, settings.random_state, model_features(saved)
-        )
-    return Structure(family, n_segments, settings.n_init, settings.random_state)
+        return saved_structure(saved, settings)
+    return Structure(
+        family, n_segments, settings.n_init, settings.random_state, None, settings.init_sample
+    )
+
+
+def saved_structure(saved: SavedModel, settings: Settings) -> Structure:
+    """The saved model's structure, refitted with these settings' seed and starts."""
+    return Structure(
+        saved.metadata["family"],
+        int(saved.metadata["n_segments"]),
+        settings.n_init,
+        settings.random_state,
+        model_features(saved),
+        settings.init_sample,
+    )
 
 
 def model_features(saved: SavedModel) -> tuple[str, ...]:
@@ -88,6 +99,8 @@ class StabilityOutcome:
     names: dict[tuple, str]
     seconds: dict[str, float]
     report: Path | None
+    # The monitor's verdict on the saved model today (None: no saved model).
+    monitor_line: str | None = None
 
 
 def _name_origins(backtest: Backtest, cache: _Cutoffs) -> dict[tuple, str]:
@@ -119,7 +132,16 @@ def run_stability(
     purchases, data_end = read_purchases(settings.warehouse)
     # One cache of fits: the backtest's reference refits also name the segments.
     cache = _Cutoffs(snapshots, structure, config)
-    backtest = run_backtest(snapshots, purchases, data_end, structure, config, progress, cache)
+    backtest = run_backtest(
+        snapshots,
+        purchases,
+        data_end,
+        structure,
+        config,
+        progress,
+        cache,
+        carry_over_jaccard=settings.carry_over_jaccard,
+    )
     rule = Rule(config.psi_threshold, config.share_shift_points)
     decided = apply_rule(backtest.points, rule)
     triggers = first_triggers(decided)
@@ -129,17 +151,15 @@ def run_stability(
     names = _name_origins(backtest, cache)
     last = max(cache.frames)
     started = time.perf_counter()
-    make_segmenter(
-        structure.n_segments,
-        structure.family,
-        features=structure.features,
-        random_state=structure.random_state,
-    ).fit(cache.frames[last])
+    cache.make(structure.random_state).fit(cache.frames[last])
     retrain_seconds = time.perf_counter() - started
     started = time.perf_counter()
     monitor_seconds = float("nan")
+    monitor_line = None
     try:
-        assess(settings)
+        # The contract just derived, not the one the warehouse holds until
+        # the tables below are written.
+        monitor_line = assess(settings, recommended_months=recommendation.months).line
         monitor_seconds = time.perf_counter() - started
     except (ModelError, ValueError):
         pass  # no saved model of this schema: nothing to monitor yet
@@ -156,6 +176,7 @@ def run_stability(
     tables = {
         "stability_points": decided,
         "stability_noise": backtest.noise,
+        "stability_noise_band": backtest.noise_bands,
         "stability_migration": backtest.migration,
         "stability_feature_psi": backtest.feature_psi,
         "stability_segment_jaccard": named(backtest.segment_jaccard),
@@ -178,6 +199,9 @@ def run_stability(
                     "count_censored": recommendation.count_censored,
                     "psi_threshold": config.psi_threshold,
                     "share_shift_points": config.share_shift_points,
+                    "band_edge": rule.band_edge,
+                    "noise_quantile": config.noise_quantile,
+                    "count_refits_per_cutoff": 1 + config.noise_seeds + config.noise_bootstraps,
                     "recommendation": recommendation.text,
                     "retrain_seconds": retrain_seconds,
                     "monitor_seconds": monitor_seconds,
@@ -192,15 +216,21 @@ def run_stability(
         )
     write_segment_tables(settings.warehouse, tables, model_version="stability")
     outcome = StabilityOutcome(
-        recommendation, structure, backtest, decided, triggers, replayed, names, seconds, None
+        recommendation,
+        structure,
+        backtest,
+        decided,
+        triggers,
+        replayed,
+        names,
+        seconds,
+        None,
+        monitor_line,
     )
     if report:
         from clustering.report.stability import render_stability_report
 
-        path = render_stability_report(settings, outcome)
-        outcome = StabilityOutcome(
-            recommendation, structure, backtest, decided, triggers, replayed, names, seconds, path
-        )
+        outcome = replace(outcome, report=render_stability_report(settings, outcome))
     return outcome
 
 
@@ -223,25 +253,24 @@ def _recommended_months(warehouse: Path) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def _staleness(saved: SavedModel, frame: pd.DataFrame, settings: Settings) -> tuple[float, float]:
-    """Agreement of the saved model with a refit on today's data, and the
-    lower edge of today's refit-noise band."""
-    structure = Structure(
-        saved.metadata["family"],
-        int(saved.metadata["n_segments"]),
-        settings.n_init,
-        settings.random_state,
-        model_features(saved),
-    )
+def staleness(
+    saved: SavedModel, frame: pd.DataFrame, settings: Settings
+) -> tuple[float, NoiseBand]:
+    """Agreement of the saved model with refits on today's data, and today's
+    refit-noise band (the backtest's refits, on one date)."""
     date = pd.Timestamp(frame["as_of_date"].iloc[0])
-    cache = _Cutoffs(frame.assign(as_of_date=date), structure, settings.stability)
-    band = [ari for _, _, ari in cache.noise(date)]
+    cache = _Cutoffs(
+        frame.assign(as_of_date=date), saved_structure(saved, settings), settings.stability
+    )
     frozen = saved.pipeline.predict(cache.frames[date])
-    return cache.agreement(date, frozen), float(min(band))
+    return cache.agreement(date, frozen), cache.noise(date)
 
 
-def assess(settings: Settings) -> Assessment:
-    """Compare today's features with the saved model's fit-time reference."""
+def assess(settings: Settings, recommended_months: int | None = None) -> Assessment:
+    """Compare today's features with the saved model's fit-time reference.
+
+    The contract period is `recommended_months`, else the one in
+    segments.stability_recommendation (none: age is not judged)."""
     config = settings.stability
     saved = load_model(settings.models_path)
     table = read_features(settings.warehouse)
@@ -268,16 +297,23 @@ def assess(settings: Settings) -> Assessment:
     shares = label_shares(labels, n_segments)
     shares_fit = np.asarray(reference["label_shares"])
     shift = float(np.abs(shares - shares_fit).max() * 100)
-    agreement, lower_edge = _staleness(saved, frame, settings)
+    agreement, band = staleness(saved, frame, settings)
+    # The contract's rule (stability.BAND_EDGES["interval"]): below the whole
+    # interval of the band's edge, so that the verdict does not hinge on
+    # which refits were drawn today.
+    lower_edge = band.edge_low
     fitted_on = pd.Timestamp(saved.metadata["as_of_date"])
     age = (pd.Timestamp(table.as_of_date) - fitted_on).days / DAYS_PER_MONTH
-    recommended = _recommended_months(settings.warehouse)
+    recommended = recommended_months or _recommended_months(settings.warehouse)
+    due_date = (
+        (fitted_on + pd.DateOffset(months=recommended)).date() if recommended is not None else None
+    )
 
     reasons = []
     if agreement < lower_edge:
         reasons.append(
-            f"the saved model agrees with a refit at ARI {agreement:.2f}, below the refit-noise "
-            f"band ({lower_edge:.2f})"
+            f"the saved model agrees with refits at ARI {agreement:.3f}, below the refit-noise "
+            f"band (edge {band.edge:.3f}, 95 % interval {band.edge_low:.3f}-{band.edge_high:.3f})"
         )
     if psis[worst] > config.psi_threshold:
         reasons.append(f"{worst} drifted (PSI {psis[worst]:.2f} > {config.psi_threshold})")
@@ -290,11 +326,16 @@ def assess(settings: Settings) -> Assessment:
         line = "retrain recommended: yes, because " + "; ".join(reasons)
     else:
         line = (
-            f"retrain recommended: no, because agreement with a refit is {agreement:.2f} "
-            f"(noise band from {lower_edge:.2f}), the largest core PSI is {psis[worst]:.2f} "
+            f"retrain recommended: no, because agreement with refits is {agreement:.3f} "
+            f"(noise band from {band.edge:.3f}, 95 % interval {band.edge_low:.3f}-"
+            f"{band.edge_high:.3f}), the largest core PSI is {psis[worst]:.2f} "
             f"({worst}), segment shares moved at most {shift:.1f} points and the model is "
             f"{age:.1f} months old"
-            + (f" of {recommended}" if recommended is not None else " (no contract period yet)")
+            + (
+                f" of {recommended} (next retrain due {due_date:%Y-%m-%d})"
+                if due_date is not None
+                else " (no contract period yet)"
+            )
         )
     row = {
         "monitored_at": datetime.now().replace(microsecond=0),
@@ -309,6 +350,11 @@ def assess(settings: Settings) -> Assessment:
         "max_share_shift_points": shift,
         "ari_with_refit": agreement,
         "noise_lower_edge": lower_edge,
+        "noise_edge": band.edge,
+        "noise_edge_high": band.edge_high,
+        "seed_ari_min": band.seed_min,
+        "count_refits": band.count_refits,
+        "retrain_due_date": due_date,
         "is_retrain_recommended": due,
         "reasons": "; ".join(reasons),
     }

@@ -12,11 +12,16 @@ For every origin T0 and horizon h (T = T0 + h months):
   settings (the production seed, other seeds, bootstrap resamples) assign
   them too; the mean adjusted Rand index (ARI) of M0 with those refits is
   the agreement;
-- noise band: the ARI between every pair of refits at T0 and, separately,
-  at T (M0 is itself one draw of the refits at T0). Refitting alone moves
-  the ARI this much (k-means has competing optima), so the frozen model is
-  stale only when its agreement falls below the band's lower edge (the
-  lowest pairwise ARI at either end), not below a fixed number;
+- noise band (clustering.refits): the ARI between every pair of refits at
+  T0 and, separately, at T (M0 is itself one draw of the refits at T0).
+  Refitting alone moves the ARI this much, so the frozen model is stale only
+  when its agreement falls below the band, not below a fixed number: below
+  the whole 95 % interval of the band's low quantile, at the end (T0 or T)
+  where that edge is lower. Every refit uses every customer of the cutoff
+  (the bootstrap ones a resample of them), so the band measures refitting,
+  not which sample was drawn;
+- carry-over: how many segments a retrain at T would keep (refit segments
+  whose members match a frozen segment's at Jaccard >= carry_over_jaccard);
 - migration: where M0's segments at T0 are at T (by M0), separately for
   customers with no purchase in between (their change is expected ageing:
   days since last order grew) and customers who bought again;
@@ -37,17 +42,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency
-from sklearn.metrics import adjusted_rand_score
 from sklearn.pipeline import Pipeline
 
 from clustering.drift import best_jaccard, feature_psi, label_shares, psi
 from clustering.features import FEATURE_NAMES
 from clustering.models import make_segmenter
+from clustering.naming import match_segments
+from clustering.refits import NoiseBand, Refit, agreement, fit_refit, noise_band, noise_refits
 from clustering.settings import StabilitySettings
 
 Progress = Callable[[str], None]
@@ -68,6 +73,7 @@ class Structure:
     random_state: int
     # The model's features (None: every declared feature).
     features: tuple[str, ...] | None = None
+    init_sample: int | None = 10_000
 
 
 @dataclass
@@ -78,7 +84,8 @@ class Backtest:
     cutoffs: list[pd.Timestamp]
     origins: list[pd.Timestamp]
     points: pd.DataFrame  # one row per origin x horizon
-    noise: pd.DataFrame  # one row per cutoff x noise refit
+    noise: pd.DataFrame  # one row per cutoff x pair of refits
+    noise_bands: pd.DataFrame  # one row per cutoff: the band's edge, interval, seed agreement
     migration: pd.DataFrame  # one row per origin x horizon x group x from x to
     feature_psi: pd.DataFrame  # one row per origin x horizon x feature
     segment_jaccard: pd.DataFrame  # one row per origin x segment
@@ -100,7 +107,7 @@ def wilson_interval(successes: int, trials: int) -> tuple[float, float]:
 
 
 class _Cutoffs:
-    """The snapshot frame split by cutoff, with fits cached per cutoff."""
+    """The snapshot frame split by cutoff, with fits and noise bands cached per cutoff."""
 
     def __init__(
         self, snapshots: pd.DataFrame, structure: Structure, config: StabilitySettings
@@ -112,61 +119,58 @@ class _Cutoffs:
             for date, frame in snapshots.groupby("as_of_date", sort=True)
         }
         self._reference: dict[pd.Timestamp, tuple[Pipeline, np.ndarray]] = {}
-        self._refits: dict[pd.Timestamp, list[tuple[str, np.ndarray]]] = {}
+        self._refits: dict[pd.Timestamp, list[Refit]] = {}
+        self._bands: dict[pd.Timestamp, NoiseBand] = {}
 
-    def fit(self, frame: pd.DataFrame, seed: int, bootstrap: bool = False) -> Pipeline:
-        size = min(self.config.fit_sample, len(frame))
-        rng = np.random.default_rng(seed)
-        if bootstrap:
-            rows = rng.integers(0, len(frame), size=size)
-        else:
-            rows = np.sort(rng.choice(len(frame), size=size, replace=False))
+    def make(self, seed: int) -> Pipeline:
+        """An unfitted model of the structure under contract."""
         return make_segmenter(
             self.structure.n_segments,
             self.structure.family,
             features=self.structure.features,
             random_state=seed,
             n_init=self.structure.n_init,
-        ).fit(frame.iloc[rows])
+            init_sample=self.structure.init_sample,
+        )
 
     def reference(self, date: pd.Timestamp) -> tuple[Pipeline, np.ndarray]:
-        """The refit at this cutoff (production seed) and its labels of everybody."""
+        """The refit at this cutoff (production seed, every customer) and its labels."""
         if date not in self._reference:
-            model = self.fit(self.frames[date], self.structure.random_state)
+            model = fit_refit(self.make, self.frames[date], self.structure.random_state)
             self._reference[date] = (model, model.predict(self.frames[date]))
         return self._reference[date]
 
-    def refits(self, date: pd.Timestamp) -> list[tuple[str, np.ndarray]]:
-        """(kind, labels of everybody) for the reference refit and every noise
-        refit at this cutoff: other seeds (other sample, other start) and
-        bootstrap resamples."""
+    def refits(self, date: pd.Timestamp) -> list[Refit]:
+        """The reference refit and every noise refit at this cutoff: other
+        seeds (other starts) and bootstrap resamples."""
         if date not in self._refits:
-            frame = self.frames[date]
-            seed = self.structure.random_state
             _, labels = self.reference(date)
-            found = [("reference", labels)]
-            for index in range(self.config.noise_seeds):
-                found.append(("seed", self.fit(frame, seed + 1000 + index).predict(frame)))
-            for index in range(self.config.noise_bootstraps):
-                model = self.fit(frame, seed + 2000 + index, bootstrap=True)
-                found.append(("bootstrap", model.predict(frame)))
-            self._refits[date] = found
+            self._refits[date] = [
+                Refit("reference", labels),
+                *noise_refits(
+                    self.make,
+                    self.frames[date],
+                    self.structure.random_state,
+                    self.config.noise_seeds,
+                    self.config.noise_bootstraps,
+                ),
+            ]
         return self._refits[date]
 
-    def noise(self, date: pd.Timestamp) -> list[tuple[str, int, float]]:
-        """The noise band's values: the ARI between every pair of refits at
-        this cutoff (kinds joined, pair index, ARI)."""
-        refits = self.refits(date)
-        return [
-            (f"{kind_a}-{kind_b}", index, float(adjusted_rand_score(a, b)))
-            for index, ((kind_a, a), (kind_b, b)) in enumerate(combinations(refits, 2))
-        ]
+    def noise(self, date: pd.Timestamp) -> NoiseBand:
+        """The noise band of the refits at this cutoff."""
+        if date not in self._bands:
+            self._bands[date] = noise_band(
+                self.refits(date), self.config.noise_quantile, seed=self.structure.random_state
+            )
+        return self._bands[date]
+
+    def measured_bands(self) -> list[pd.Timestamp]:
+        return list(self._bands)
 
     def agreement(self, date: pd.Timestamp, frozen: np.ndarray) -> float:
         """Mean ARI between a frozen model's labels and every refit at this cutoff."""
-        return float(
-            np.mean([adjusted_rand_score(refit, frozen) for _, refit in self.refits(date)])
-        )
+        return agreement(self.refits(date), frozen)
 
 
 def choose_origins(cutoffs: list[pd.Timestamp], counts: dict, config: StabilitySettings) -> list:
@@ -223,16 +227,9 @@ def _segment_jaccard(
     config = cache.config
     rounds = []
     rng = np.random.default_rng(cache.structure.random_state + 3000)
-    size = min(config.fit_sample, len(frame))
     for round_ in range(config.jaccard_rounds):
-        rows = rng.integers(0, len(frame), size=size)
-        model = make_segmenter(
-            cache.structure.n_segments,
-            cache.structure.family,
-            features=cache.structure.features,
-            random_state=cache.structure.random_state + 3000 + round_,
-            n_init=cache.structure.n_init,
-        ).fit(frame.iloc[rows])
+        rows = rng.integers(0, len(frame), size=len(frame))
+        model = cache.make(cache.structure.random_state + 3000 + round_).fit(frame.iloc[rows])
         rounds.append(best_jaccard(labels, rows, model.predict(frame.iloc[rows])))
     scores = np.mean(rounds, axis=0)
     present = np.unique(labels)
@@ -316,6 +313,7 @@ def run_backtest(
     config: StabilitySettings,
     progress: Progress | None = None,
     cache: _Cutoffs | None = None,
+    carry_over_jaccard: float = 0.5,
 ) -> Backtest:
     """Measure frozen-vs-refit agreement, noise, migration, drift and future
     behaviour for every origin and horizon (see the module docstring).
@@ -333,7 +331,6 @@ def run_backtest(
             "stability_cutoffs or lower min_customers"
         )
     points, noise_rows, migration, psi_rows, jaccard, future, tests = [], [], [], [], [], [], []
-    noise_cache: dict[pd.Timestamp, list[tuple[str, int, float]]] = {}
     for origin in origins:
         if progress:
             progress(f"origin {origin:%Y-%m}")
@@ -353,14 +350,19 @@ def run_backtest(
             target = cutoffs[start + horizon]
             frame = cache.frames[target]
             frozen = model0.predict(frame)
-            for date in (origin, target):
-                if date not in noise_cache:
-                    noise_cache[date] = cache.noise(date)
             # M0 is itself one draw of the refit distribution at T0: its
             # agreement with refits at T is judged against the refit noise at
-            # both ends.
-            band = np.array([ari for date in (origin, target) for _, _, ari in noise_cache[date]])
+            # both ends, the wider (lower-edged) of the two.
+            ends = [cache.noise(origin), cache.noise(target)]
+            weaker = min(ends, key=lambda band: band.edge)
+            pooled = np.concatenate([band.pairs["ari"].to_numpy() for band in ends])
             agreement = cache.agreement(target, frozen)
+            # What a retrain at T would keep: refit segments at T that match a
+            # frozen segment (Jaccard on today's customers) keep its id.
+            carried = sum(
+                match.is_carried_over
+                for match in match_segments(cache.reference(target)[1], frozen, carry_over_jaccard)
+            )
 
             before = frame0[["customer_unique_key", "count_orders"]].assign(label=labels0)
             after = frame[["customer_unique_key", "count_orders"]].assign(frozen=frozen)
@@ -407,10 +409,15 @@ def run_backtest(
                     "count_customers_origin": len(frame0),
                     "count_customers_target": len(frame),
                     "ari_frozen_vs_refit": float(agreement),
-                    "noise_min": float(band.min()),
-                    "noise_mean": float(band.mean()),
-                    "noise_max": float(band.max()),
-                    "noise_std": float(band.std()),
+                    "noise_edge": weaker.edge,
+                    "noise_edge_low": weaker.edge_low,
+                    "noise_edge_high": weaker.edge_high,
+                    "seed_ari_min": float(min(band.seed_min for band in ends)),
+                    "noise_min": float(pooled.min()),
+                    "noise_mean": float(pooled.mean()),
+                    "noise_max": float(pooled.max()),
+                    "noise_std": float(pooled.std()),
+                    "count_segments_carried": int(carried),
                     "share_stayed": stayed,
                     "share_stayed_ageing_only": stayed_ageing,
                     "max_core_psi": float(core[worst_feature]),
@@ -419,17 +426,20 @@ def run_backtest(
                     "max_share_shift_points": float(np.abs(shares - shares0).max() * 100),
                 }
             )
-    for target, rows in noise_cache.items():
-        noise_rows += [
-            {"target_date": target, "refit_kind": kind, "refit_index": index, "ari": ari}
-            for kind, index, ari in rows
-        ]
+    bands = []
+    for target in sorted(cache.measured_bands()):
+        band = cache.noise(target)
+        noise_rows.append(band.pairs.assign(target_date=target))
+        bands.append({"target_date": target, "count_customers": counts[target], **band.row()})
     return Backtest(
         structure=structure,
         cutoffs=cutoffs,
         origins=origins,
         points=pd.DataFrame(points),
-        noise=pd.DataFrame(noise_rows),
+        noise=pd.concat(noise_rows, ignore_index=True)[
+            ["target_date", "refit_kind", "refit_index", "ari"]
+        ],
+        noise_bands=pd.DataFrame(bands),
         migration=pd.DataFrame(migration),
         feature_psi=pd.DataFrame(psi_rows),
         segment_jaccard=pd.DataFrame(jaccard),
@@ -445,13 +455,26 @@ class Rule:
 
     psi_threshold: float
     share_shift_points: float
-    band_edge: str = "min"  # "min": below every noise ARI; "mean-2sd": below mean - 2 sd
+    band_edge: str = "interval"
+
+
+# Where "below the noise band" starts, by Rule.band_edge: the contract's rule
+# is "interval" (below the whole 95 % interval of the band's low quantile);
+# the others are replayed in the sensitivity table.
+BAND_EDGES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "interval": lambda points: points["noise_edge_low"],
+    "quantile": lambda points: points["noise_edge"],
+    "min": lambda points: points["noise_min"],
+    "mean-2sd": lambda points: points["noise_mean"] - 2 * points["noise_std"],
+}
 
 
 def apply_rule(points: pd.DataFrame, rule: Rule) -> pd.DataFrame:
     """points with is_stale, the triggers and their reasons for one rule."""
     out = points.copy()
-    edge = out["noise_min"] if rule.band_edge == "min" else out["noise_mean"] - 2 * out["noise_std"]
+    if rule.band_edge not in BAND_EDGES:
+        raise ValueError(f"band_edge must be one of {', '.join(BAND_EDGES)}, got {rule.band_edge}")
+    edge = BAND_EDGES[rule.band_edge](out)
     out["noise_lower_edge"] = edge
     out["is_stale"] = out["ari_frozen_vs_refit"] < edge
     out["is_feature_drift"] = out["max_core_psi"] > rule.psi_threshold
@@ -587,7 +610,7 @@ def recommend(triggers: pd.DataFrame, max_horizon: int) -> Recommendation:
 def sensitivity(points: pd.DataFrame, max_horizon: int) -> pd.DataFrame:
     """The recommendation replayed under other thresholds."""
     rows = []
-    for band_edge in ("min", "mean-2sd"):
+    for band_edge in BAND_EDGES:
         for psi_threshold in (0.1, 0.25, 0.4):
             for shift in (3.0, 5.0, 10.0):
                 rule = Rule(psi_threshold, shift, band_edge)

@@ -67,7 +67,7 @@ def settings_for(warehouse: Path) -> Settings:
         bootstrap_rounds=2,
         n_jobs=1,
         selection_sample=2_000,
-        stability=StabilitySettings(fit_sample=2_000, noise_seeds=2, noise_bootstraps=1),
+        stability=StabilitySettings(noise_seeds=2, noise_bootstraps=1),
     )
 
 
@@ -99,6 +99,9 @@ def recommendation_row(months: int) -> pd.DataFrame:
                 "count_censored": 0,
                 "psi_threshold": 0.25,
                 "share_shift_points": 5.0,
+                "band_edge": "interval",
+                "noise_quantile": 0.05,
+                "count_refits_per_cutoff": 4,
                 "recommendation": f"retrain every {months} month(s)",
                 "retrain_seconds": 0.1,
                 "monitor_seconds": 0.1,

@@ -31,7 +31,6 @@ from clustering.warehouse import CONTEXT_COLUMNS
 from tests.segment_support import CONSTANT_FEATURES, GROUP_LEVELS
 
 CONFIG = StabilitySettings(
-    fit_sample=2_000,
     noise_seeds=2,
     noise_bootstraps=1,
     jaccard_rounds=2,
@@ -110,7 +109,10 @@ def point(horizon: int = 1, origin: str = "2017-01-31", **measures: object) -> d
         "origin_date": pd.Timestamp(origin),
         "horizon_months": horizon,
         "ari_frozen_vs_refit": 0.95,
-        "noise_min": 0.90,
+        "noise_edge": 0.92,
+        "noise_edge_low": 0.90,
+        "noise_edge_high": 0.94,
+        "noise_min": 0.88,
         "noise_mean": 0.96,
         "noise_std": 0.01,
         "max_core_psi": 0.05,
@@ -157,13 +159,34 @@ def test_apply_rule_thresholds_are_strict() -> None:
     assert decided["reasons"].iloc[0] == ""
 
 
-def test_apply_rule_band_edge_mean_minus_two_sd() -> None:
-    # min edge 0.93; mean - 2 sd = 0.96 - 0.04 = 0.92.
-    points = pd.DataFrame([point(1, ari_frozen_vs_refit=0.925, noise_min=0.93, noise_std=0.02)])
-    assert apply_rule(points, RULE)["is_stale"].iloc[0]
-    loose = apply_rule(points, Rule(0.25, 5.0, band_edge="mean-2sd"))
-    assert loose["noise_lower_edge"].iloc[0] == pytest.approx(0.92)
-    assert not loose["is_stale"].iloc[0]
+def test_apply_rule_band_edges() -> None:
+    # The contract's edge is the low end of the quantile's interval (0.92);
+    # the quantile itself 0.93, the lowest pair 0.91, mean - 2 sd 0.96 - 0.04.
+    points = pd.DataFrame(
+        [
+            point(
+                1,
+                ari_frozen_vs_refit=0.925,
+                noise_edge_low=0.92,
+                noise_edge=0.93,
+                noise_min=0.91,
+                noise_std=0.02,
+            )
+        ]
+    )
+    edges = {}
+    for band_edge in ("interval", "quantile", "min", "mean-2sd"):
+        decided = apply_rule(points, Rule(0.25, 5.0, band_edge=band_edge))
+        edges[band_edge] = (decided["noise_lower_edge"].iloc[0], decided["is_stale"].iloc[0])
+    assert edges == {
+        "interval": (pytest.approx(0.92), False),
+        "quantile": (pytest.approx(0.93), True),
+        "min": (pytest.approx(0.91), False),
+        "mean-2sd": (pytest.approx(0.92), False),
+    }
+    assert RULE.band_edge == "interval"
+    with pytest.raises(ValueError, match="band_edge must be one of interval, quantile"):
+        apply_rule(points, Rule(0.25, 5.0, band_edge="median"))
 
 
 def test_apply_rule_on_no_points() -> None:
@@ -295,15 +318,15 @@ def test_recommend_needs_an_origin() -> None:
         recommend(pd.DataFrame(), max_horizon=4)
 
 
-def test_sensitivity_replays_eighteen_rules() -> None:
+def test_sensitivity_replays_thirty_six_rules() -> None:
     points = pd.DataFrame(
         [row for rows in FIVE_ORIGINS for row in rows] + [point(1, "2017-06-30", max_core_psi=0.3)]
     )
     table = sensitivity(points, max_horizon=4)
-    assert len(table) == 18
+    assert len(table) == 36
     rules = table[["band_edge", "psi_threshold", "share_shift_points"]]
     assert not rules.duplicated().any()
-    assert set(table["band_edge"]) == {"min", "mean-2sd"}
+    assert set(table["band_edge"]) == {"interval", "quantile", "min", "mean-2sd"}
     assert set(table["psi_threshold"]) == {0.1, 0.25, 0.4}
     assert set(table["share_shift_points"]) == {3.0, 5.0, 10.0}
     # Share shifts of 9 points trigger under 3 and 5, not under 10.
@@ -440,6 +463,30 @@ def test_the_noise_band_compares_every_pair_of_refits(stable: Backtest) -> None:
     assert (stable.noise.groupby("target_date").size() == 6).all()
     kinds = set(stable.noise["refit_kind"])
     assert {"reference-seed", "reference-bootstrap", "seed-seed", "seed-bootstrap"} == kinds
+
+
+def test_every_cutoff_has_its_band_edge_interval_and_seed_agreement(stable: Backtest) -> None:
+    bands = stable.noise_bands.set_index("target_date")
+    assert list(bands.index) == CUTOFFS
+    assert (bands["count_refits"] == 4).all()
+    pairs = stable.noise.groupby("target_date")["ari"]
+    np.testing.assert_allclose(bands["noise_min"], pairs.min())
+    np.testing.assert_allclose(bands["noise_edge"], pairs.quantile(CONFIG.noise_quantile))
+    assert (bands["noise_edge_low"] <= bands["noise_edge"]).all()
+    assert (bands["noise_edge"] <= bands["noise_edge_high"]).all()
+    # Four clear groups: refits that differ only by seed find the same ones.
+    assert (bands["seed_ari_min"] == 1.0).all()
+    # Each point is judged against the lower of its two ends' edges.
+    points = stable.points
+    ends = np.minimum(
+        bands.loc[points["origin_date"], "noise_edge"].to_numpy(),
+        bands.loc[points["target_date"], "noise_edge"].to_numpy(),
+    )
+    np.testing.assert_allclose(points["noise_edge"], ends)
+
+
+def test_a_retrain_in_a_stable_world_keeps_every_segment(stable: Backtest) -> None:
+    assert (stable.points["count_segments_carried"] == STRUCTURE.n_segments).all()
 
 
 def test_a_changed_world_is_due_for_a_retrain_when_the_horizon_reaches_it(
