@@ -227,10 +227,17 @@ def _selection_figure(selection: pd.DataFrame) -> go.Figure:
             )
         )
         figure.add_trace(
-            go.Scatter(x=rows["n_segments"], y=rows["bootstrap_ari_mean"],
-                       error_y={"type": "data", "array": rows["bootstrap_ari_std"]},
+            go.Scatter(x=rows["n_segments"], y=rows["noise_edge"],
+                       error_y={"type": "data", "symmetric": False,
+                                "array": rows["noise_edge_high"] - rows["noise_edge"],
+                                "arrayminus": rows["noise_edge"] - rows["noise_edge_low"]},
                        mode="lines+markers", line={"dash": "dot"},
-                       name=f"{family}: bootstrap ARI")
+                       name=f"{family}: refit agreement (band edge)")
+        )  # fmt: skip
+        figure.add_trace(
+            go.Scatter(x=rows["n_segments"], y=rows["seed_ari_min"],
+                       mode="markers", marker={"symbol": "diamond-open", "size": 9},
+                       name=f"{family}: seed-only refits (lowest)")
         )  # fmt: skip
     chosen = selection[selection["is_chosen"]].iloc[0]
     figure.add_vline(x=int(chosen["n_segments"]), line_dash="dash", line_color="#888")
@@ -356,15 +363,17 @@ def render_report(settings: Settings) -> Path:
     page.add_paragraph(f"Chosen: {model_row['selection_reason']}.")
     page.add_figure(
         _selection_figure(selection),
-        "Silhouette (separation) and bootstrap ARI (stability, with one standard deviation) "
-        "per number of segments.",
+        "Silhouette (separation) and refit agreement per number of segments: the lower "
+        "edge of the refit noise band (ARI between refits with other seeds and on "
+        "resamples, with its 95 % interval) and the lowest ARI between refits that "
+        "differ only by seed; a stable candidate keeps the latter at 0.95 or more.",
     )
     shown = selection[
         [
             "candidate", "family", "n_segments", "silhouette", "silhouette_without_review",
-            "davies_bouldin", "calinski_harabasz", "bootstrap_ari_mean", "bootstrap_ari_std",
-            "smallest_segment_share", "largest_segment_share", "fit_seconds", "is_eligible",
-            "is_chosen",
+            "davies_bouldin", "calinski_harabasz", "seed_ari_min", "noise_edge",
+            "noise_edge_low", "noise_edge_high", "smallest_segment_share",
+            "largest_segment_share", "fit_seconds", "is_stable", "is_eligible", "is_chosen",
         ]
     ].sort_values(["family", "n_segments"])  # fmt: skip
     page.add_table(

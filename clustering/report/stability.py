@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 from clustering.features import feature
 from clustering.report.page import ReportPage
 from clustering.settings import Settings
+from clustering.store import ModelError, load_model
 
 if TYPE_CHECKING:
     from clustering.maintenance import StabilityOutcome
@@ -25,9 +26,7 @@ PALETTE = px.colors.qualitative.D3
 
 def _curves(outcome: StabilityOutcome) -> go.Figure:
     points = outcome.decided
-    band = (
-        points.groupby("target_date")[["noise_min", "noise_max"]].first().sort_index().reset_index()
-    )
+    band = outcome.backtest.noise_bands.sort_values("target_date")
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(x=band["target_date"], y=band["noise_max"], mode="lines",
@@ -36,12 +35,21 @@ def _curves(outcome: StabilityOutcome) -> go.Figure:
     figure.add_trace(
         go.Scatter(
             x=band["target_date"],
-            y=band["noise_min"],
+            y=band["noise_edge"],
             mode="lines",
             line={"width": 0},
             fill="tonexty",
             fillcolor="rgba(120,120,120,0.25)",
-            name="noise band (refits with other seeds and resamples)",
+            name="noise band (refits with other seeds and resamples, from its 5th percentile)",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=band["target_date"],
+            y=band["noise_edge_low"],
+            mode="lines",
+            line={"color": "#555", "dash": "dash", "width": 1},
+            name="stale below this line (low end of the band edge's 95 % interval)",
         )
     )
     for index, (origin, rows) in enumerate(points.groupby("origin_date", sort=True)):
@@ -152,6 +160,82 @@ def _future_figure(outcome: StabilityOutcome) -> go.Figure | None:
     return figure
 
 
+def _kept_segments(outcome: StabilityOutcome, months: int) -> str:
+    """What a retrain after `months` kept in the backtest, in words."""
+    points = outcome.decided
+    if points.empty:
+        return ""
+    horizon = min(points["horizon_months"].unique(), key=lambda h: (abs(h - months), h))
+    kept = points.loc[points["horizon_months"] == horizon, "count_segments_carried"]
+    k = outcome.structure.n_segments
+    spread = (
+        f" (from {kept.min()} to {kept.max()} over {len(kept)} origins)" if len(kept) > 1 else ""
+    )
+    return (
+        f"In the backtest, a retrain after {horizon} month(s) kept {kept.median():.0f} of the "
+        f"{k} segments{spread}."
+    )
+
+
+def _for_marketing(page: ReportPage, settings: Settings, outcome: StabilityOutcome) -> None:
+    """The contract in plain words, before the evidence."""
+    rec = outcome.recommendation
+    config = settings.stability
+    page.add_heading("In short, for marketing")
+    page.add_paragraph(
+        f"The segments are rebuilt (retrained) every {rec.months} month(s). Looking back over "
+        f"the history, a rebuild became necessary after {rec.low} to {rec.high} months; "
+        f"this rests on {rec.count_origins} starting points"
+        + (
+            f", {rec.count_censored} of which never needed one within the months seen."
+            if rec.count_censored
+            else "."
+        )
+    )
+    try:
+        saved = load_model(settings.models_path)
+    except ModelError:
+        saved = None
+    if saved is not None and saved.metadata.get("family") == outcome.structure.family:
+        fitted = pd.Timestamp(saved.metadata["as_of_date"])
+        due = fitted + pd.DateOffset(months=rec.months)
+        page.add_paragraph(
+            f"Next scheduled retrain: {due:%d %B %Y} ({rec.months} month(s) after "
+            f"{fitted:%d %B %Y}, the data of the segments in use today)."
+        )
+    else:
+        page.add_paragraph(
+            f"Next scheduled retrain: {rec.months} month(s) after the next `clustering fit`."
+        )
+    traits = ", ".join(feature(name).label.lower() for name in config.core_features)
+    page.add_paragraph(
+        "An earlier retrain is recommended by the daily check (`clustering monitor`, run on "
+        "every refresh) as soon as one of these happens: customers have changed so much that "
+        "a fresh fit would group them differently from today's segments, by more than "
+        "refitting alone ever does; a key customer trait has shifted (one of: "
+        f"{traits}; population stability index above {config.psi_threshold}); or a segment "
+        f"has grown or shrunk by more than {config.share_shift_points:g} points of all "
+        "customers." + (f" Today's check: {outcome.monitor_line}." if outcome.monitor_line else "")
+    )
+    page.add_paragraph(
+        "What a retrain changes for running campaigns: a segment whose customers mostly stay "
+        f"together (overlap of at least {settings.carry_over_jaccard:.0%} by the Jaccard "
+        "index) keeps its number and its name, so audiences and exports built on it keep "
+        "working; its name is re-checked and changed only if its description is no longer "
+        "true. A segment without such a match gets a new number and name: campaigns aimed at "
+        "the old one must be pointed at the new segments (segments.segment_matches lists "
+        "which old segment each new one came from). " + _kept_segments(outcome, rec.months)
+    )
+    seed = outcome.backtest.noise_bands["seed_ari_min"]
+    if seed.notna().any():
+        page.add_paragraph(
+            "Refitting the same customers again gives the same segments (the lowest "
+            f"agreement between refits that differ only by their random start is "
+            f"{seed.min():.3f} over all {len(seed)} monthly cutoffs, where 1 is identical), "
+            "so a retrain moves customers only as far as their behaviour changed."
+        )
+
+
 def render_stability_report(settings: Settings, outcome: StabilityOutcome) -> Path:
     rec = outcome.recommendation
     config = settings.stability
@@ -162,13 +246,26 @@ def render_stability_report(settings: Settings, outcome: StabilityOutcome) -> Pa
         f"segments, backtested on {len(backtest.cutoffs)} monthly cutoffs "
         f"({min(backtest.cutoffs):%Y-%m} to {max(backtest.cutoffs):%Y-%m})",
     )
+    _for_marketing(page, settings, outcome)
     page.add_heading("Recommendation")
     page.add_paragraph(f"{rec.text[0].upper()}{rec.text[1:]}.")
-    noise = backtest.noise
+    bands = backtest.noise_bands
     page.add_paragraph(
-        f"Noise band: refitting with other seeds or on resamples gives an adjusted Rand index "
-        f"of {noise['ari'].min():.2f} to {noise['ari'].max():.2f} (mean {noise['ari'].mean():.2f}) "
-        "against the reference refit; the frozen model counts as stale only below that band."
+        f"Noise band: {1 + config.noise_seeds + config.noise_bootstraps} refits at every "
+        f"cutoff (the production seed, {config.noise_seeds} other seeds, "
+        f"{config.noise_bootstraps} bootstrap resamples, each on every customer). Their "
+        f"pairwise adjusted Rand index has its {config.noise_quantile:.0%} quantile between "
+        f"{bands['noise_edge'].min():.3f} and {bands['noise_edge'].max():.3f} across "
+        f"cutoffs; refits that differ only by seed agree at {bands['seed_ari_min'].min():.3f} "
+        "or more. The frozen model counts as stale only below the whole 95 % interval of "
+        "that quantile (refits resampled), so the verdict does not depend on which refits "
+        "were drawn."
+    )
+    page.add_table(
+        bands,
+        "The noise band at every cutoff: its lower edge with the 95 % interval, the lowest "
+        "seed-only agreement and the spread of all pairs.",
+        float_format="{:,.3f}",
     )
 
     page.add_heading("Proposed contract")
@@ -185,8 +282,9 @@ def render_stability_report(settings: Settings, outcome: StabilityOutcome) -> Pa
     )
     page.add_paragraph(
         "2. On every refresh, after `dbt build` and `clustering score`, run `clustering "
-        f"monitor` ({monitor_time} here). It checks the saved model's agreement with a refit "
-        "against the noise band, the population stability index of the core features "
+        f"monitor` ({monitor_time} here). It checks the saved model's agreement with "
+        f"{1 + config.noise_seeds + config.noise_bootstraps} refits on the day's customers "
+        "against that day's noise band, the population stability index of the core features "
         f"({', '.join(config.core_features)}) and each segment's share."
     )
     page.add_paragraph(
@@ -205,7 +303,8 @@ def render_stability_report(settings: Settings, outcome: StabilityOutcome) -> Pa
     page.add_paragraph(
         "Each line is a model fitted at one origin and frozen; each point compares its "
         "assignments with a refit at a later cutoff. The grey band is the agreement between "
-        "refits at that cutoff that differ only by seed or resample: the noise of refitting."
+        "refits at that cutoff that differ only by seed or resample, from its 5th percentile "
+        "up: the noise of refitting. Below the dashed line the frozen model is stale."
     )
     page.add_figure(_curves(outcome), "Agreement of frozen models with refits, and the noise band.")
     page.add_table(
@@ -216,7 +315,7 @@ def render_stability_report(settings: Settings, outcome: StabilityOutcome) -> Pa
         [
             "origin_date", "horizon_months", "ari_frozen_vs_refit", "noise_lower_edge",
             "max_core_psi", "max_core_psi_feature", "max_share_shift_points",
-            "share_stayed_ageing_only", "is_retrain_due", "reasons",
+            "share_stayed_ageing_only", "count_segments_carried", "is_retrain_due", "reasons",
         ]
     ]  # fmt: skip
     page.add_table(shown, "Every origin and horizon.", float_format="{:,.3f}")
@@ -271,7 +370,9 @@ def render_stability_report(settings: Settings, outcome: StabilityOutcome) -> Pa
     page.add_heading("How sensitive is the answer?")
     page.add_table(
         outcome.sensitivity,
-        "The recommendation replayed with other thresholds.",
+        "The recommendation replayed with other thresholds. band_edge: interval (the "
+        "contract: below the whole 95 % interval of the band's 5th percentile), quantile "
+        "(below the 5th percentile itself), min (below every pair of refits), mean-2sd.",
         float_format="{:,.2f}",
     )
     path = settings.stability_report_file
