@@ -246,6 +246,18 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# A refit noise band (clustering.refits.NoiseBand), in the tables that carry one.
+NOISE_BAND_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("noise_edge", "double"),
+    ("noise_edge_low", "double"),
+    ("noise_edge_high", "double"),
+    ("seed_ari_min", "double"),
+    ("noise_min", "double"),
+    ("noise_mean", "double"),
+    ("noise_max", "double"),
+    ("noise_std", "double"),
+)
+
 # The stability backtest's evidence (replaced by every `clustering stability`)
 # and the monitor's log (appended by every `clustering monitor`).
 SEGMENT_TABLES |= {
@@ -256,14 +268,7 @@ SEGMENT_TABLES |= {
         ("count_customers_origin", "bigint"),
         ("count_customers_target", "bigint"),
         ("ari_frozen_vs_refit", "double"),
-        ("noise_edge", "double"),
-        ("noise_edge_low", "double"),
-        ("noise_edge_high", "double"),
-        ("seed_ari_min", "double"),
-        ("noise_min", "double"),
-        ("noise_mean", "double"),
-        ("noise_max", "double"),
-        ("noise_std", "double"),
+        *NOISE_BAND_COLUMNS,
         ("noise_lower_edge", "double"),
         ("count_segments_carried", "integer"),
         ("share_stayed", "double"),
@@ -289,14 +294,7 @@ SEGMENT_TABLES |= {
         ("count_customers", "bigint"),
         ("count_refits", "integer"),
         ("noise_quantile", "double"),
-        ("noise_edge", "double"),
-        ("noise_edge_low", "double"),
-        ("noise_edge_high", "double"),
-        ("seed_ari_min", "double"),
-        ("noise_min", "double"),
-        ("noise_mean", "double"),
-        ("noise_max", "double"),
-        ("noise_std", "double"),
+        *NOISE_BAND_COLUMNS,
     ),
     "stability_migration": (
         ("origin_date", "date"),
