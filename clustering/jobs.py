@@ -151,9 +151,10 @@ def fit_caveats(
             )
     elif not chosen["is_eligible"]:
         caveats.append(
-            "no stable candidate met the segment-size rule: segment sizes are outside "
-            f"{settings.min_segment_share:.0%}-{settings.max_segment_share:.0%}; treat them "
-            "with caution"
+            "no stable candidate held up under resampling with usable segment sizes (refit "
+            f"band from {chosen['noise_edge']:.2f}, segments "
+            f"{chosen['smallest_segment_share']:.1%} to {chosen['largest_segment_share']:.1%}): "
+            "the segments may change with the data; treat them with caution"
         )
     small = {sid: count for sid, count in sizes.items() if count < settings.min_campaign_customers}
     for sid, count in sorted(small.items()):

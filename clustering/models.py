@@ -21,6 +21,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from clustering.features import CustomerFeatures
 
@@ -148,6 +149,22 @@ class SegmentModel(TransformerMixin, ClusterMixin, BaseEstimator):
         size = X.shape[0] if self.init_sample is None else min(self.init_sample, X.shape[0])
         rows = np.sort(rng.choice(X.shape[0], size=size, replace=False))
         sample = X[rows]
+        with threadpool_limits(limits=1):
+            estimator, count_distinct = self._search(X, sample, rng)
+        self.estimator_ = estimator
+        self.n_distinct_starts_ = count_distinct
+        self.cluster_centers_ = _centres(estimator)
+        self.labels_ = estimator.predict(X)
+        return self
+
+    def _search(
+        self, X: np.ndarray, sample: np.ndarray, rng: np.random.RandomState
+    ) -> tuple[KMeans | GaussianMixture, int]:
+        """The starts on the sample, and the best refined solution.
+
+        One thread: each start is a few milliseconds of work, and OpenMP's
+        thread start-up and spinning cost ten times that when the cores are
+        shared (the selection runs two processes; the test suite two workers)."""
         # The same optimum reached from several starts refines to the same
         # place: only distinct solutions are kept, by their centres, not their
         # cost (two different segmentations can be almost equally good, and
@@ -167,11 +184,7 @@ class SegmentModel(TransformerMixin, ClusterMixin, BaseEstimator):
             (self._refine(start).fit(X) for start in distinct[: self.n_refine]),
             key=self._cost,
         )
-        self.estimator_ = estimator
-        self.n_distinct_starts_ = len(distinct)
-        self.cluster_centers_ = _centres(estimator)
-        self.labels_ = estimator.predict(X)
-        return self
+        return estimator, len(distinct)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         check_is_fitted(self, "estimator_")

@@ -16,16 +16,18 @@ sample of customers and measured four ways:
   makes the contract's staleness test blind.
 
 The rule (documented in the report and README): a candidate is stable when
-refits that differ only by seed agree at ARI >= `min_seed_agreement` and the
-band's low quantile reaches `min_stability`; unstable candidates are reported
-and never chosen. A stable candidate is eligible when its smallest segment
-holds at least `min_segment_share` of customers (smaller groups are too small
-to run a campaign on) and its largest at most `max_segment_share` (a segment
-holding most customers does not segment them). Among the eligible, the
+refits that differ only by seed agree at ARI >= `min_seed_agreement`;
+unstable candidates are reported and never chosen. A stable candidate is
+eligible when the band's low quantile reaches `min_stability` (it holds up
+under resampling), its smallest segment holds at least `min_segment_share`
+of customers (smaller groups are too small to run a campaign on) and its
+largest at most `max_segment_share` (a segment holding most customers does
+not segment them). Among the eligible, the
 highest silhouette wins; silhouettes within `silhouette_tolerance` of the
 best are a tie, won by fewer segments (simpler to run as campaigns). If no
-stable candidate has usable sizes, the most stable one is chosen and the
-reason says so; if none is stable, selection stops with SelectionError.
+stable candidate is eligible, the one with the highest band among the stable
+ones (usable sizes first) is chosen and the reason says so; if none is
+stable, selection stops with SelectionError.
 """
 
 from __future__ import annotations
@@ -177,18 +179,17 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
     family and number of segments, and the reason in one sentence. Raises
     SelectionError when no candidate is stable."""
     table = table.copy()
-    table["is_stable"] = (table["seed_ari_min"] >= settings.min_seed_agreement) & (
-        table["noise_edge"] >= settings.min_stability
-    )
+    table["is_stable"] = table["seed_ari_min"] >= settings.min_seed_agreement
     sized = (table["smallest_segment_share"] >= settings.min_segment_share) & (
         table["largest_segment_share"] <= settings.max_segment_share
     )
-    table["is_eligible"] = table["is_stable"] & sized & table["silhouette"].notna()
-    rule = (
-        f"refits differing only by seed agree at ARI >= {settings.min_seed_agreement:.2f} and "
-        f"the refit band's {settings.stability.noise_quantile:.0%} quantile reaches "
-        f"{settings.min_stability:.2f}"
+    table["is_eligible"] = (
+        table["is_stable"]
+        & (table["noise_edge"] >= settings.min_stability)
+        & sized
+        & table["silhouette"].notna()
     )
+    rule = f"refits differing only by seed agree at ARI >= {settings.min_seed_agreement:.2f}"
     eligible = table[table["is_eligible"]]
     if eligible.empty:
         stable = table[table["is_stable"]]
@@ -201,7 +202,8 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
                 "features mart for a feature that is nearly constant or duplicated, or fix a "
                 f"structure with {FIXED_STRUCTURE_HINT}"
             )
-        # Stable but no usable sizes: prefer usable sizes, then stability.
+        # Stable, but no band or sizes good enough: prefer usable sizes,
+        # then the band.
         pool = stable[sized[stable.index]] if sized[stable.index].any() else stable
         ranked = pool.sort_values(
             ["noise_edge", "n_segments"], ascending=[False, True], kind="stable"
@@ -209,11 +211,13 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
         chosen = ranked.index[0]
         row = table.loc[chosen]
         reason = (
-            f"no stable candidate has usable segment sizes (smallest segment >= "
-            f"{settings.min_segment_share:.0%}, largest <= {settings.max_segment_share:.0%}); "
-            f"{row['candidate']} is the most stable of the {len(stable)} stable candidate(s) "
-            f"({_stability_text(row)}; segments {row['smallest_segment_share']:.1%} to "
-            f"{row['largest_segment_share']:.1%}): treat its segment sizes with caution"
+            f"no stable candidate ({rule}) also holds up under resampling (refit band's "
+            f"{settings.stability.noise_quantile:.0%} quantile >= {settings.min_stability:.2f}) "
+            f"with usable segment sizes (smallest segment >= {settings.min_segment_share:.0%}, "
+            f"largest <= {settings.max_segment_share:.0%}); {row['candidate']} is the most "
+            f"stable of the {len(stable)} stable candidate(s) ({_stability_text(row)}; "
+            f"segments {row['smallest_segment_share']:.1%} to "
+            f"{row['largest_segment_share']:.1%}): treat its segments with caution"
         )
     else:
         best = eligible["silhouette"].max()
@@ -226,8 +230,10 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
         reason = (
             f"{row['candidate']}: the highest silhouette ({row['silhouette']:.3f}; "
             f"{row['silhouette_without_review']:.3f} without the review score) among "
-            f"{len(eligible)} of {len(table)} candidates that are stable ({rule}; this one: "
-            f"{_stability_text(row)}) and whose segments each hold "
+            f"{len(eligible)} of {len(table)} candidates that are stable ({rule}), hold up "
+            f"under resampling (refit band's {settings.stability.noise_quantile:.0%} quantile "
+            f">= {settings.min_stability:.2f}; this one: {_stability_text(row)}) and whose "
+            "segments each hold "
             f"{settings.min_segment_share:.0%} to {settings.max_segment_share:.0%} of customers "
             f"(this one {row['smallest_segment_share']:.1%} to "
             f"{row['largest_segment_share']:.1%}); Davies-Bouldin "
@@ -283,10 +289,7 @@ def check_population(count_customers: int, settings: Settings) -> None:
 def _fixed(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The one-row table of an operator-fixed structure: measured and flagged
     like a candidate, chosen whatever the rule says."""
-    table = table.assign(
-        is_stable=(table["seed_ari_min"] >= settings.min_seed_agreement)
-        & (table["noise_edge"] >= settings.min_stability)
-    )
+    table = table.assign(is_stable=table["seed_ari_min"] >= settings.min_seed_agreement)
     return table.assign(is_eligible=table["is_stable"], is_chosen=True)
 
 

@@ -105,10 +105,10 @@ class Settings:
     # Each candidate is refitted with seed_rounds other seeds and on
     # bootstrap_rounds resamples of the selection sample, and measured as the
     # contract measures refits (clustering.refits): a candidate is stable when
-    # refits differing only by seed agree at ARI >= min_seed_agreement and the
-    # band's low quantile reaches min_stability. Eligible: stable, and every
-    # segment holds between min_segment_share and max_segment_share of the
-    # customers.
+    # refits differing only by seed agree at ARI >= min_seed_agreement (never
+    # chosen otherwise). Eligible: stable, the band's low quantile reaches
+    # min_stability (it holds up under resampling), and every segment holds
+    # between min_segment_share and max_segment_share of the customers.
     seed_rounds: int = 4
     bootstrap_rounds: int = 4
     min_seed_agreement: float = 0.95

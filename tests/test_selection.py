@@ -70,7 +70,7 @@ def test_eligibility_needs_seed_agreement_a_band_and_segment_shares_in_range() -
         ]
     )
     result, *_ = choose(table, RULE)
-    assert result["is_stable"].tolist() == [False, True, False, True, True, True, True, True, True]
+    assert result["is_stable"].tolist() == [False, True, True, True, True, True, True, True, True]
     assert result["is_eligible"].tolist() == [
         False, True, False, True, False, True, False, True, False,
     ]  # fmt: skip
@@ -153,17 +153,22 @@ def test_without_usable_sizes_the_most_stable_stable_candidate_is_chosen() -> No
             candidate(4, noise_edge=0.90, largest_segment_share=0.8),
             candidate(5, noise_edge=0.97, smallest_segment_share=0.001),
             candidate(6, noise_edge=0.97, largest_segment_share=0.6),
+            candidate(7, noise_edge=0.70),
         ]
     )
-    # k=3 has the highest band but refits with other seeds disagree; k=5 and
-    # k=6 are equally stable and fewer segments win.
+    # k=3 has the highest band but refits with other seeds disagree; k=7 has
+    # usable sizes but does not hold up under resampling: the only usable
+    # stable one, it is chosen before k=5 and k=6.
     result, _, n_segments, reason = choose(table, RULE)
     assert not result["is_eligible"].any()
+    assert n_segments == 7
+    assert reason.startswith("no stable candidate (refits differing only by seed agree")
+    assert "kmeans_k7 is the most stable of the 4 stable candidate(s)" in reason
+    assert reason.endswith("treat its segments with caution")
+    # Without it, the highest band among the stable ones, fewer segments on a tie.
+    result, _, n_segments, _ = choose(table.iloc[:4], RULE)
     assert n_segments == 5
     assert chosen(result) == ["kmeans_k5"]
-    assert reason.startswith("no stable candidate has usable segment sizes (smallest segment")
-    assert "kmeans_k5 is the most stable of the 3 stable candidate(s)" in reason
-    assert reason.endswith("treat its segment sizes with caution")
 
 
 def test_without_a_stable_candidate_selection_stops_and_names_the_worst() -> None:
