@@ -27,7 +27,6 @@ from clustering.drift import bin_edges, bin_shares, label_shares
 from clustering.export import export_model
 from clustering.features import FEATURE_NAMES
 from clustering.history import MembershipChange, record_membership
-from clustering.models import make_segmenter
 from clustering.naming import SegmentMatch, match_segments, name_segments
 from clustering.profiles import (
     SegmentProfile,
@@ -36,7 +35,7 @@ from clustering.profiles import (
     profile_segments,
     top_traits,
 )
-from clustering.selection import check_population, select_model
+from clustering.selection import check_population, segmenter, select_model
 from clustering.settings import Settings
 from clustering.store import ModelError, SavedModel, library_versions, load_model, save_model
 from clustering.warehouse import (
@@ -206,13 +205,8 @@ def fit_segments(
     features = usable_features(coverage)
     left_out = left_out_text(coverage)
     selection = select_model(frame, settings, progress, features)
-    pipeline = make_segmenter(
-        selection.n_segments,
-        selection.family,
-        features=features,
-        random_state=settings.random_state,
-        n_init=settings.n_init,
-        init_sample=settings.init_sample,
+    pipeline = segmenter(
+        selection.family, selection.n_segments, settings, features, settings.random_state
     ).fit(frame)
     model = pipeline.named_steps["segments"]
     scaled = pipeline.named_steps["features"].transform(frame)

@@ -88,7 +88,7 @@ def _refit_band(
     each labelling every row."""
 
     def make(seed: int) -> Pipeline:
-        return _segmenter(family, n_segments, settings, features, seed)
+        return segmenter(family, n_segments, settings, features, seed)
 
     refits = [
         Refit("reference", model.named_steps["segments"].labels_),
@@ -99,7 +99,7 @@ def _refit_band(
     return noise_band(refits, settings.stability.noise_quantile, seed=settings.random_state)
 
 
-def _segmenter(
+def segmenter(
     family: str, n_segments: int, settings: Settings, features: Sequence[str], seed: int
 ) -> Pipeline:
     return make_segmenter(
@@ -123,7 +123,7 @@ def evaluate_candidate(
     measure it (one row of the table)."""
     features = tuple(features or FEATURE_NAMES)
     started = time.perf_counter()
-    model = _segmenter(family, n_segments, settings, features, settings.random_state).fit(frame)
+    model = segmenter(family, n_segments, settings, features, settings.random_state).fit(frame)
     fit_seconds = time.perf_counter() - started
     X = model.named_steps["features"].transform(frame)
     labels = model.named_steps["segments"].labels_
@@ -132,7 +132,7 @@ def evaluate_candidate(
     # Without the review features; the same model when it has none (left out
     # for coverage).
     no_review = without_review(features) or features
-    plain = _segmenter(family, n_segments, settings, no_review, settings.random_state).fit(frame)
+    plain = segmenter(family, n_segments, settings, no_review, settings.random_state).fit(frame)
     X_plain = plain.named_steps["features"].transform(frame)
 
     band = _refit_band(frame, model, family, n_segments, settings, features)
@@ -165,6 +165,11 @@ class SelectionError(ValueError):
     """No candidate structure refits to the same segmentation: nothing can be chosen."""
 
 
+def _is_stable(table: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Refits that differ only by seed agree: the one condition for being chosen."""
+    return table["seed_ari_min"] >= settings.min_seed_agreement
+
+
 def _stability_text(row: pd.Series) -> str:
     return (
         f"seed-only refits agree at ARI >= {row['seed_ari_min']:.3f}, refit band from "
@@ -179,7 +184,7 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
     family and number of segments, and the reason in one sentence. Raises
     SelectionError when no candidate is stable."""
     table = table.copy()
-    table["is_stable"] = table["seed_ari_min"] >= settings.min_seed_agreement
+    table["is_stable"] = _is_stable(table, settings)
     sized = (table["smallest_segment_share"] >= settings.min_segment_share) & (
         table["largest_segment_share"] <= settings.max_segment_share
     )
@@ -289,7 +294,7 @@ def check_population(count_customers: int, settings: Settings) -> None:
 def _fixed(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The one-row table of an operator-fixed structure: measured and flagged
     like a candidate, chosen whatever the rule says."""
-    table = table.assign(is_stable=table["seed_ari_min"] >= settings.min_seed_agreement)
+    table = table.assign(is_stable=_is_stable(table, settings))
     return table.assign(is_eligible=table["is_stable"], is_chosen=True)
 
 
