@@ -20,8 +20,8 @@ cutoffs as (
     from {{ cutoffs }}
 ),
 
-int_orders_joined as (
-    select * from {{ ref('int_orders_joined') }}
+int_orders_joined_to_customers_and_aggregates as (
+    select * from {{ ref('int_orders_joined_to_customers_and_aggregates') }}
 ),
 
 stg_olist__order_reviews as (
@@ -40,10 +40,10 @@ orders_known as (
     select
         cutoffs.as_of_date,
         cutoffs.cutoff_at,
-        int_orders_joined.*
-    from int_orders_joined
+        int_orders_joined_to_customers_and_aggregates.*
+    from int_orders_joined_to_customers_and_aggregates
     inner join cutoffs
-        on int_orders_joined.purchased_at < cutoffs.cutoff_at
+        on int_orders_joined_to_customers_and_aggregates.purchased_at < cutoffs.cutoff_at
 ),
 
 reviews_ranked as (

@@ -1,9 +1,13 @@
 {#
     Body of every base_olist__<table> model: read one Olist CSV through its
     source, number the rows, parse them into typed columns and give each row at
-    most one reject reason. stg_olist__<table> keeps the rows without a reason
-    and audit_rejected_rows collects the others, so every raw row lands in
-    exactly one of the two.
+    most one reject reason found in the row itself or in the file (a
+    duplicate key). A base model reads its file and no other model: whether a
+    row's parent was staged (orphan_foreign_key) is decided one layer up, by
+    stg_olist__orphaned_<table> (macros/loading/olist_orphaned_rows.sql). The
+    staging model keeps the rows without a reason that are not orphans, and
+    audit_rejected_rows collects the others, so every raw row lands in exactly
+    one of the two.
 
     Arguments
     - table_name: the `olist` source table (file <identifier>.csv).
@@ -13,18 +17,15 @@
       key that an earlier good row holds are `duplicate_primary_key`
       (the first by file position is kept).
     - lookups: [{name, match, to, to_column}]: `name` becomes a boolean column,
-      true when the SQL expression `match` is found in to.to_column (a seed).
-    - foreign_keys: [{column, to, to_column}]: a good row whose `column` is not
-      in the parent's staging model is `orphan_foreign_key` (to_column must be
-      the parent's primary key); checked last, after
-      duplicates, so a row is never blamed for its parent's problem twice.
+      true when the SQL expression `match` is found in to.to_column (a seed of
+      reference values, for the lookup_check row checks).
 
     Precedence of reasons: blank_row, then `checks` in order, then
-    duplicate_primary_key, then orphan_foreign_key.
+    duplicate_primary_key (then, one layer up, orphan_foreign_key).
     source_row_number 1 is the first record after the header
     (macros/loading/number_source_rows.sql).
 #}
-{% macro olist_base_model(table_name, parsed, checks, primary_key=[], lookups=[], foreign_keys=[]) %}
+{% macro olist_base_model(table_name, parsed, checks, primary_key=[], lookups=[]) %}
 {%- if parsed | length == 0 -%}
     {{ exceptions.raise_compiler_error("olist_base_model(" ~ table_name ~ "): `parsed` is empty") }}
 {%- endif -%}
@@ -100,58 +101,27 @@ row_rejected as (
         {%- endif %}
     from row_checked
 ),
-{%- for fk in foreign_keys %}
-
-parent_{{ loop.index }} as (
-    -- A primary key of the parent's staging model (unique by construction and
-    -- tested).
-    select {{ fk.to_column }} as parent_key
-    from {{ fk.to }}
-),
-{%- endfor %}
-
-parent_checked as (
-    -- One flag per foreign key, as a membership test rather than a left join:
-    -- the engine then hashes the narrow parent keys instead of possibly the
-    -- wide child rows (at scale 30 three chained left joins ran out of memory;
-    -- at scale 10 this form is about a third faster with half the memory).
-    select
-        row_rejected.*
-        {%- for fk in foreign_keys %},
-        {{ has_match('row_rejected.' ~ fk.column, 'parent_' ~ loop.index, 'parent_key') }} as has_parent_{{ loop.index }}
-        {%- endfor %}
-    from row_rejected
-),
 
 key_checked as (
     select
-        parent_checked.*,
+        row_rejected.*,
         case
-            when parent_checked.failed_check is not null then parent_checked.row_reject_reason
-            when parent_checked.primary_key_rank > 1 then 'duplicate_primary_key'
-            {%- for fk in foreign_keys %}
-            when not parent_checked.has_parent_{{ loop.index }} then 'orphan_foreign_key'
-            {%- endfor %}
+            when row_rejected.failed_check is not null then row_rejected.row_reject_reason
+            when row_rejected.primary_key_rank > 1 then 'duplicate_primary_key'
         end as reject_reason,
         case
-            when parent_checked.failed_check is not null then parent_checked.row_reject_column
-            when parent_checked.primary_key_rank > 1 then {{ sql_string_literal(primary_key | join(',')) if primary_key else 'null' }}
-            {%- for fk in foreign_keys %}
-            when not parent_checked.has_parent_{{ loop.index }} then {{ sql_string_literal(fk.column) }}
-            {%- endfor %}
+            when row_rejected.failed_check is not null then row_rejected.row_reject_column
+            when row_rejected.primary_key_rank > 1 then {{ sql_string_literal(primary_key | join(',')) if primary_key else 'null' }}
         end as reject_column,
         case
-            when parent_checked.failed_check is not null then parent_checked.row_reject_value
-            when parent_checked.primary_key_rank > 1 then
-                {%- if primary_key | length == 1 %} cast(parent_checked.{{ primary_key[0] }} as string)
-                {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(parent_checked.{{ column }} as string){{ ', ' if not loop.last }}{% endfor %})
+            when row_rejected.failed_check is not null then row_rejected.row_reject_value
+            when row_rejected.primary_key_rank > 1 then
+                {%- if primary_key | length == 1 %} cast(row_rejected.{{ primary_key[0] }} as string)
+                {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(row_rejected.{{ column }} as string){{ ', ' if not loop.last }}{% endfor %})
                 {%- else %} null
                 {%- endif %}
-            {%- for fk in foreign_keys %}
-            when not parent_checked.has_parent_{{ loop.index }} then parent_checked.{{ fk.column }}
-            {%- endfor %}
         end as reject_value
-    from parent_checked
+    from row_rejected
 ),
 
 final as (

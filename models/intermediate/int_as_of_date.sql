@@ -11,12 +11,12 @@
 {%- endif -%}
 with
 
-int_orders_joined as (
+int_orders_joined_to_customers_and_aggregates as (
     select
         purchased_at,
         is_purchase_status,
         count_item_lines
-    from {{ ref('int_orders_joined') }}
+    from {{ ref('int_orders_joined_to_customers_and_aggregates') }}
 ),
 
 chosen as (
@@ -28,7 +28,7 @@ chosen as (
     select
         cast(max(purchased_at) as date) as as_of_date,
         'last purchase with items' as as_of_date_source
-    from int_orders_joined
+    from int_orders_joined_to_customers_and_aggregates
     where is_purchase_status and count_item_lines > 0
     {%- endif %}
 ),

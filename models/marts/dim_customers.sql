@@ -28,12 +28,12 @@ int_customer_id_keys as (
     from {{ ref('int_customer_id_keys') }}
 ),
 
-int_zip_code_locations as (
+int_geolocations_aggregated_to_zip_codes as (
     select
         zip_code_prefix,
         latitude,
         longitude
-    from {{ ref('int_zip_code_locations') }}
+    from {{ ref('int_geolocations_aggregated_to_zip_codes') }}
 ),
 
 brazil_states as (
@@ -83,9 +83,9 @@ final as (
         latest_alias.customer_state,
         brazil_states.state_name as customer_state_name,
         brazil_states.region as customer_region,
-        int_zip_code_locations.latitude,
-        int_zip_code_locations.longitude,
-        int_zip_code_locations.latitude is not null as has_location,
+        int_geolocations_aggregated_to_zip_codes.latitude,
+        int_geolocations_aggregated_to_zip_codes.longitude,
+        int_geolocations_aggregated_to_zip_codes.latitude is not null as has_location,
         per_person.count_customer_ids,
         per_person.count_orders_any_status,
         per_person.count_purchases,
@@ -102,8 +102,8 @@ final as (
         on int_customer_id_keys.customer_id = stg_olist__customers.customer_id
     inner join brazil_states
         on latest_alias.customer_state = brazil_states.state_code
-    left join int_zip_code_locations
-        on latest_alias.customer_zip_code_prefix = int_zip_code_locations.zip_code_prefix
+    left join int_geolocations_aggregated_to_zip_codes
+        on latest_alias.customer_zip_code_prefix = int_geolocations_aggregated_to_zip_codes.zip_code_prefix
 )
 
 select * from final

@@ -1,3 +1,6 @@
+{#- Reads its file only, no model. Whether the item's order, product and
+    seller are staged (orphan_foreign_key) is checked one layer up, in
+    stg_olist__orphaned_order_items. -#}
 {%- set parsed = {
     'order_id': 'raw_order_id',
     'order_item_id': parse_integer('raw_order_item_id'),
@@ -19,9 +22,4 @@
 {{ olist_base_model(
     'order_items', parsed, checks,
     primary_key=['order_id', 'order_item_id'],
-    foreign_keys=[
-        {'column': 'order_id', 'to': ref('stg_olist__orders'), 'to_column': 'order_id'},
-        {'column': 'product_id', 'to': ref('stg_olist__products'), 'to_column': 'product_id'},
-        {'column': 'seller_id', 'to': ref('stg_olist__sellers'), 'to_column': 'seller_id'},
-    ],
 ) }}

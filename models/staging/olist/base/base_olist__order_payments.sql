@@ -1,3 +1,12 @@
+{#- Reads its file and one seed, no model. Whether the payment's order is
+    staged (orphan_foreign_key) is checked one layer up, in
+    stg_olist__orphaned_order_payments. The seed payment_type_policy stays
+    here on purpose: unknown_payment_type is a row check (is the value in a
+    fixed list shipped with the project) and must run before duplicate keys
+    are ranked, since a row with a bad value does not hold its key and a later
+    good copy of the key is staged; checked one layer up, the bad first copy
+    would hold the key and the good one would be rejected as
+    duplicate_primary_key. -#}
 {%- set parsed = {
     'order_id': 'raw_order_id',
     'payment_sequential': parse_integer('raw_payment_sequential'),
@@ -17,5 +26,4 @@
     'order_payments', parsed, checks,
     primary_key=['order_id', 'payment_sequential'],
     lookups=[{'name': 'is_known_payment_type', 'match': 'lower(raw_payment_type)', 'to': ref('payment_type_policy'), 'to_column': 'payment_type'}],
-    foreign_keys=[{'column': 'order_id', 'to': ref('stg_olist__orders'), 'to_column': 'order_id'}],
 ) }}

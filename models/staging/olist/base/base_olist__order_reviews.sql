@@ -1,3 +1,6 @@
+{#- Reads its file only, no model. Whether the review's order is staged
+    (orphan_foreign_key) is checked one layer up, in
+    stg_olist__orphaned_order_reviews. -#}
 {%- set parsed = {
     'review_id': 'raw_review_id',
     'order_id': 'raw_order_id',
@@ -17,5 +20,4 @@
 {{ olist_base_model(
     'order_reviews', parsed, checks,
     primary_key=['review_id', 'order_id'],
-    foreign_keys=[{'column': 'order_id', 'to': ref('stg_olist__orders'), 'to_column': 'order_id'}],
 ) }}

@@ -1,3 +1,11 @@
+{#- Reads its file and one seed, no model. Whether the order's customer is
+    staged (orphan_foreign_key) is checked one layer up, in
+    stg_olist__orphaned_orders. The seed order_status_policy stays here on
+    purpose: unknown_order_status is a row check (is the value in a fixed list
+    shipped with the project) and must run before duplicate keys are ranked,
+    since a row with a bad value does not hold its key and a later good copy
+    of the key is staged; checked one layer up, the bad first copy would hold
+    the key and the good one would be rejected as duplicate_primary_key. -#}
 {%- set parsed = {
     'order_id': 'raw_order_id',
     'customer_id': 'raw_customer_id',
@@ -23,5 +31,4 @@
     'orders', parsed, checks,
     primary_key=['order_id'],
     lookups=[{'name': 'is_known_status', 'match': 'lower(raw_order_status)', 'to': ref('order_status_policy'), 'to_column': 'order_status'}],
-    foreign_keys=[{'column': 'customer_id', 'to': ref('stg_olist__customers'), 'to_column': 'customer_id'}],
 ) }}

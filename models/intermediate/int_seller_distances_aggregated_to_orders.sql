@@ -28,12 +28,12 @@ stg_olist__sellers as (
     from {{ ref('stg_olist__sellers') }}
 ),
 
-int_zip_code_locations as (
+int_geolocations_aggregated_to_zip_codes as (
     select
         zip_code_prefix,
         latitude,
         longitude
-    from {{ ref('int_zip_code_locations') }}
+    from {{ ref('int_geolocations_aggregated_to_zip_codes') }}
 ),
 
 order_sellers as (
@@ -58,9 +58,9 @@ located_pairs as (
         on stg_olist__orders.customer_id = stg_olist__customers.customer_id
     inner join stg_olist__sellers
         on order_sellers.seller_id = stg_olist__sellers.seller_id
-    left join int_zip_code_locations as buyer_location
+    left join int_geolocations_aggregated_to_zip_codes as buyer_location
         on stg_olist__customers.customer_zip_code_prefix = buyer_location.zip_code_prefix
-    left join int_zip_code_locations as seller_location
+    left join int_geolocations_aggregated_to_zip_codes as seller_location
         on stg_olist__sellers.seller_zip_code_prefix = seller_location.zip_code_prefix
 ),
 

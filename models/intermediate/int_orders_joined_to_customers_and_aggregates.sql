@@ -58,11 +58,11 @@ int_order_payments_aggregated_to_orders as (
     select * from {{ ref('int_order_payments_aggregated_to_orders') }}
 ),
 
-int_order_seller_distances as (
+int_seller_distances_aggregated_to_orders as (
     select
         order_id,
         distance_km
-    from {{ ref('int_order_seller_distances') }}
+    from {{ ref('int_seller_distances_aggregated_to_orders') }}
 ),
 
 joined as (
@@ -98,7 +98,7 @@ joined as (
         coalesce(int_order_payments_aggregated_to_orders.paid_voucher_brl, 0) as paid_voucher_brl,
         coalesce(int_order_payments_aggregated_to_orders.paid_debit_card_brl, 0) as paid_debit_card_brl,
         coalesce(int_order_payments_aggregated_to_orders.has_voucher, false) as has_voucher,
-        int_order_seller_distances.distance_km
+        int_seller_distances_aggregated_to_orders.distance_km
     from stg_olist__orders
     inner join stg_olist__customers
         on stg_olist__orders.customer_id = stg_olist__customers.customer_id
@@ -114,8 +114,8 @@ joined as (
         on stg_olist__orders.order_id = int_order_items_aggregated_to_orders.order_id
     left join int_order_payments_aggregated_to_orders
         on stg_olist__orders.order_id = int_order_payments_aggregated_to_orders.order_id
-    left join int_order_seller_distances
-        on stg_olist__orders.order_id = int_order_seller_distances.order_id
+    left join int_seller_distances_aggregated_to_orders
+        on stg_olist__orders.order_id = int_seller_distances_aggregated_to_orders.order_id
 )
 
 select * from joined

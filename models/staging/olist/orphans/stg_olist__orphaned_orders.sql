@@ -1,0 +1,1 @@
+{{ olist_orphaned_rows('orders') }}
