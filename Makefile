@@ -101,6 +101,9 @@ benchmark-quick: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	# The package's layers (pyproject.toml, [tool.importlinter]): a module
+	# importing from a layer above its own fails the build.
+	$(BIN)/lint-imports
 	# sqlfluff compiles the project through dbt, which opens the warehouse file.
 	# The SQL scoring model reads its feature list from a model export when it
 	# compiles: lint points it at the small one in tests/fixtures, so it needs no fit.

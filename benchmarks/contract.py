@@ -27,6 +27,7 @@ import argparse
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -42,15 +43,15 @@ from sklearn.metrics import adjusted_rand_score  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from warehouse_build import machine, measure  # noqa: E402
 
-from clustering.build import run_dbt  # noqa: E402
-from clustering.features import CustomerFeatures  # noqa: E402
-from clustering.maintenance import model_features  # noqa: E402
+from clustering.ml.backtest import _Cutoffs  # noqa: E402
+from clustering.ml.estimators import Structure  # noqa: E402
+from clustering.ml.features import CustomerFeatures  # noqa: E402
+from clustering.ops.dbt import run_dbt  # noqa: E402
 from clustering.settings import Settings  # noqa: E402
-from clustering.stability import Structure, _Cutoffs  # noqa: E402
-from clustering.store import load_model  # noqa: E402
+from clustering.storage.model_store import load_model  # noqa: E402
+from clustering.storage.readers import read_features, read_snapshots  # noqa: E402
 from clustering.synth.days import cut_to_day  # noqa: E402
 from clustering.synth.tables import FILES as KAGGLE_FILES  # noqa: E402
-from clustering.warehouse import read_features, read_snapshots  # noqa: E402
 
 BIN = Path(sys.executable).parent
 SEEDS = (42, 1042, 1043, 1044, 1045, 1046)
@@ -155,10 +156,7 @@ def daily_bands(features: pd.DataFrame, structure: Structure) -> pd.DataFrame:
     first = features[features["as_of_date"] == days[0]]
     rows = []
     for seed in (42, 7):
-        product = Structure(
-            structure.family, structure.n_segments, structure.n_init, seed,
-            structure.features, structure.init_sample,
-        )  # fmt: skip
+        product = replace(structure, random_state=seed)
         start = _Cutoffs(first, product, Settings().stability)
         frozen_model, _ = start.reference(pd.Timestamp(days[0]))
         legacy_frozen = legacy_fit(next(iter(start.frames.values())), product, seed)
@@ -227,10 +225,7 @@ def main() -> None:
     backtest = measure([str(BIN / "clustering"), "stability", "--warehouse", str(warehouse)])
     saved = load_model(work / "models")
     settings = Settings()
-    structure = Structure(
-        saved.metadata["family"], int(saved.metadata["n_segments"]), settings.n_init,
-        settings.random_state, model_features(saved), settings.init_sample,
-    )  # fmt: skip
+    structure = saved.structure(settings)
     snapshots = read_snapshots(warehouse)
     frames = {
         f"{pd.Timestamp(cutoff):%Y-%m-%d}": frame.reset_index(drop=True)

@@ -553,7 +553,7 @@ def _orders_joined(
     staged: dict[str, pd.DataFrame], category_code: np.ndarray, policy: Policy
 ) -> pd.DataFrame:
     """One row per staged order, indexed by order code: keys, buyer, status and
-    the item, payment and distance aggregates (int_orders_joined). Main
+    the item, payment and distance aggregates (int_orders_joined_to_customers_and_aggregates). Main
     categories are codes into the names of `_product_categories`."""
     orders, customers = staged["orders"], staged["customers"]
     items, payments = staged["order_items"], staged["order_payments"]
@@ -778,7 +778,7 @@ def _fct_customer_rfm(purchases: pd.DataFrame, as_of: pd.Timestamp, policy: Poli
     days_since_last = (as_of - people["last_order_at"].dt.normalize()).dt.days.astype("int32")
     days_since_first = (as_of - people["first_order_at"].dt.normalize()).dt.days.astype("int32")
     count_orders = people["count_orders"].astype("int32")
-    # Exact half-up rounding to the cent in integers (macros/money_per_unit.sql).
+    # Exact half-up rounding to the cent in integers (macros/money/money_per_unit.sql).
     spend_cents = people["total_spend_cents"].astype("int64")
     avg_order_cents = (spend_cents * 2 + count_orders) // (2 * count_orders.astype("int64"))
     r_score = _percent_rank_score(days_since_last.rank(method="min", ascending=False))

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import duckdb  # noqa: E402
 from warehouse_build import machine, measure, versions  # noqa: E402
 
-from clustering.build import run_dbt  # noqa: E402
+from clustering.ops.dbt import run_dbt  # noqa: E402
 from clustering.synth.tables import FILES as KAGGLE_FILES  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -51,7 +51,7 @@ DAILY_BUDGET_SECONDS = 15 * 60
 BUILD = """
 import sys
 from pathlib import Path
-from clustering.build import run_dbt
+from clustering.ops.dbt import run_dbt
 run_dbt(["build", "--selector", "daily"], input_dir=Path(sys.argv[1]),
         warehouse=Path(sys.argv[2]), vars={"as_of_date": sys.argv[3]})
 """

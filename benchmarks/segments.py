@@ -25,11 +25,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import duckdb  # noqa: E402
 from warehouse_build import Measure, measure  # noqa: E402
 
-from clustering.build import run_dbt  # noqa: E402
-from clustering.models import make_segmenter  # noqa: E402
-from clustering.profiles import top_traits  # noqa: E402
-from clustering.store import load_model  # noqa: E402
-from clustering.warehouse import read_features  # noqa: E402
+from clustering.ml.estimators import make_segmenter  # noqa: E402
+from clustering.ml.profiling import top_traits  # noqa: E402
+from clustering.ops.dbt import run_dbt  # noqa: E402
+from clustering.storage.model_store import load_model  # noqa: E402
+from clustering.storage.readers import read_features  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -67,18 +67,18 @@ def fit_figures(warehouse: Path) -> dict[str, object]:
     fit = measure([str(BIN / "clustering"), "fit", "--warehouse", str(warehouse)])
     saved = load_model(warehouse.parent / "models")
     frame = read_features(warehouse).frame
-    meta = saved.metadata
+    meta = saved.info
     single = best_of(
         3,
-        lambda: make_segmenter(meta["n_segments"], meta["family"], random_state=42).fit(frame),
+        lambda: make_segmenter(meta.n_segments, meta.family, random_state=42).fit(frame),
     )
     return {
         "customers": len(frame),
         "fit": fit,
         "single_fit_seconds": single,
-        "chosen": f"{meta['family']} k={meta['n_segments']}",
-        "reason": meta["selection_reason"],
-        "names": meta["segment_names"],
+        "chosen": f"{meta.family} k={meta.n_segments}",
+        "reason": meta.selection_reason,
+        "names": {str(sid): name for sid, name in meta.segment_names.items()},
     }
 
 

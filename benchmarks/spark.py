@@ -11,7 +11,7 @@ generated when missing), in one run so the ratio holds on a noisy machine:
    Parquet tables, Derby metastore), the same models and tests;
 3. Spark start-up alone: `dbt debug --target spark`, which starts Spark and
    runs one query, the fixed cost every Spark invocation pays;
-4. both results compared table by table (clustering.engines), so the times
+4. both results compared table by table (clustering.ops.compare), so the times
    are for the same output;
 5. at the first scale only, the same files as Parquet (OLIST_INPUT_FORMAT=
    parquet) through Spark's staging models, compared with DuckDB's staging
@@ -46,8 +46,8 @@ import duckdb  # noqa: E402
 from refresh import _complete  # noqa: E402
 from warehouse_build import machine, versions  # noqa: E402
 
-from clustering.build import dbt_executable, run_dbt  # noqa: E402
-from clustering.engines import compare_engines  # noqa: E402
+from clustering.ops.compare import compare_engines  # noqa: E402
+from clustering.ops.dbt import dbt_executable, run_dbt  # noqa: E402
 from clustering.synth.parquet import write_parquet_copy  # noqa: E402
 
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") / 1024

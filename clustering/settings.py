@@ -11,7 +11,10 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from clustering.models import FAMILIES
+from clustering.errors import SettingsError
+
+# The clustering families a model may be fitted with (clustering.ml.estimators).
+FAMILIES: tuple[str, ...] = ("kmeans", "gaussian_mixture")
 
 DEFAULT_WAREHOUSE = Path("warehouse/olist.duckdb")
 
@@ -39,7 +42,7 @@ class StabilitySettings:
     origin_step_months: int = 3
     max_horizon_months: int = 12
     min_customers: int = 2_000
-    # Noise band at each cutoff and in the monitor (clustering.refits):
+    # Noise band at each cutoff and in the monitor (clustering.ml.resampling):
     # refits on every customer with other seeds and on bootstrap resamples;
     # its lower edge is this quantile of their pairwise ARIs (11 refits, 55
     # pairs: about the third lowest), with a 95 % interval over the refits.
@@ -58,11 +61,11 @@ class StabilitySettings:
 
     def __post_init__(self) -> None:
         if self.noise_seeds + self.noise_bootstraps < 2:
-            raise ValueError("the noise band needs at least 2 refits per cutoff")
+            raise SettingsError("the noise band needs at least 2 refits per cutoff")
         if not 0 <= self.noise_quantile <= 0.5:
-            raise ValueError(f"noise_quantile must be in [0, 0.5], got {self.noise_quantile}")
+            raise SettingsError(f"noise_quantile must be in [0, 0.5], got {self.noise_quantile}")
         if self.origin_step_months < 1 or self.max_horizon_months < 1:
-            raise ValueError("origin_step_months and max_horizon_months must be at least 1")
+            raise SettingsError("origin_step_months and max_horizon_months must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Settings:
     # Saved models, exports and the report; None = beside the warehouse file.
     model_dir: Path | None = None
     export_dir: Path | None = None
-    # The saved model as plain data for SQL scoring (clustering.export); None =
+    # The saved model as plain data for SQL scoring (clustering.storage.model_export); None =
     # model_export/ beside the warehouse, where dbt looks by default too.
     model_export_dir: Path | None = None
     report_path: Path | None = None
@@ -90,7 +93,7 @@ class Settings:
     # chosen one is then refitted on everybody.
     selection_sample: int = 20_000
     # Features known for fewer than this share of customers are left out of
-    # the model (clustering.coverage).
+    # the model (clustering.ml.coverage).
     min_feature_coverage: float = 0.5
     # Below this many customers, comparing candidates means nothing (a 1 %
     # segment is a handful of people, bootstrap resamples share most rows):
@@ -104,7 +107,7 @@ class Settings:
     silhouette_sample: int = 5_000
     # Each candidate is refitted with seed_rounds other seeds and on
     # bootstrap_rounds resamples of the selection sample, and measured as the
-    # contract measures refits (clustering.refits): a candidate is stable when
+    # contract measures refits (clustering.ml.resampling): a candidate is stable when
     # refits differing only by seed agree at ARI >= min_seed_agreement (never
     # chosen otherwise). Eligible: stable, the band's low quantile reaches
     # min_stability (it holds up under resampling), and every segment holds
@@ -121,7 +124,7 @@ class Settings:
     # members' Jaccard index reaches this.
     carry_over_jaccard: float = 0.5
     # Starts of every fit, on a seeded sample of init_sample customers; the
-    # best few are refined on everybody (clustering.models.SegmentModel).
+    # best few are refined on everybody (clustering.ml.estimators.SegmentModel).
     n_init: int = 30
     init_sample: int = 10_000
     stability: StabilitySettings = StabilitySettings()
@@ -131,33 +134,37 @@ class Settings:
     def __post_init__(self) -> None:
         unknown = [family for family in self.families if family not in FAMILIES]
         if unknown or not self.families:
-            raise ValueError(
+            raise SettingsError(
                 f"families must be among {', '.join(FAMILIES)}, got {', '.join(self.families)}"
             )
         if (self.family is None) != (self.n_segments is None):
-            raise ValueError("give both family and n_segments to fix the structure, or neither")
+            raise SettingsError("give both family and n_segments to fix the structure, or neither")
         if self.family is not None and self.family not in FAMILIES:
-            raise ValueError(f"family must be one of {', '.join(FAMILIES)}, got {self.family}")
+            raise SettingsError(f"family must be one of {', '.join(FAMILIES)}, got {self.family}")
         if self.n_segments is not None and self.n_segments < 2:
-            raise ValueError(f"n_segments must be at least 2, got {self.n_segments}")
+            raise SettingsError(f"n_segments must be at least 2, got {self.n_segments}")
         if not 2 <= self.min_segments <= self.max_segments:
-            raise ValueError(
+            raise SettingsError(
                 "need 2 <= min_segments <= max_segments, got "
                 f"{self.min_segments} and {self.max_segments}"
             )
         if self.bootstrap_rounds < 1 or self.seed_rounds < 1:
-            raise ValueError(
+            raise SettingsError(
                 "seed_rounds and bootstrap_rounds must be at least 1, got "
                 f"{self.seed_rounds} and {self.bootstrap_rounds}"
             )
         if not 0 < self.min_seed_agreement <= 1:
-            raise ValueError(f"min_seed_agreement must be in (0, 1], got {self.min_seed_agreement}")
+            raise SettingsError(
+                f"min_seed_agreement must be in (0, 1], got {self.min_seed_agreement}"
+            )
         if not 0 <= self.min_feature_coverage <= 1:
-            raise ValueError(
+            raise SettingsError(
                 f"min_feature_coverage must be between 0 and 1, got {self.min_feature_coverage}"
             )
         if not 0 < self.carry_over_jaccard <= 1:
-            raise ValueError(f"carry_over_jaccard must be in (0, 1], got {self.carry_over_jaccard}")
+            raise SettingsError(
+                f"carry_over_jaccard must be in (0, 1], got {self.carry_over_jaccard}"
+            )
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Settings:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from clustering.build import build_warehouse
+from clustering.ops.dbt import build_warehouse
 from clustering.synth import generate
 
 # Small enough for a quick build, large enough that every status, payment type,

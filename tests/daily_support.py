@@ -19,8 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from clustering.build import run_dbt
-from clustering.jobs import fit_segments, score_segments
+from clustering.jobs.fit import fit_segments
+from clustering.jobs.score import score_segments
+from clustering.ops.dbt import run_dbt
 from clustering.settings import Settings
 from clustering.synth.days import cut_to_day
 

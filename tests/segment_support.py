@@ -10,9 +10,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from clustering.features import FEATURE_NAMES
-from clustering.profiles import SegmentProfile
-from clustering.warehouse import CONTEXT_COLUMNS
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.profiling import SegmentProfile
+from clustering.storage.readers import CONTEXT_COLUMNS
 
 # Four customer groups that differ strongly in spend, review score and
 # distance; every other feature is the same for everybody, so it carries no
@@ -139,7 +139,7 @@ def make_profile(
 
 
 # Each word a name may claim, and the member-level fact that must hold for
-# more than half of the segment's members with a value (docs in clustering.naming).
+# more than half of the segment's members with a value (docs in clustering.ml.naming).
 CLAIMS = {
     "hit by late deliveries": "share_late_deliveries > 0",
     "unhappy": "avg_review_score <= 2",

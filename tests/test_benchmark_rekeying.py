@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from clustering.build import run_dbt
+from clustering.ops.dbt import run_dbt
 from tests.benchmark_support import load_benchmark
 
 rekeying = load_benchmark("rekeying")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from clustering.cards import ACTION_RULES, action_for, description_text, differences_text
-from clustering.features import FEATURE_NAMES
-from clustering.profiles import SegmentProfile
+from clustering.ml.cards import ACTION_RULES, action_for, description_text, differences_text
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.profiling import SegmentProfile
 from tests.segment_support import make_profile
 
 # One profile per rule that reaches it (and no earlier rule).

@@ -7,13 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.coverage import (
-    CoverageError,
-    assess_coverage,
-    left_out_text,
-    usable_features,
-)
-from clustering.features import FEATURE_NAMES
+from clustering.errors import CoverageError
+from clustering.ml.coverage import assess_coverage, left_out_text, usable_features
+from clustering.ml.features import FEATURE_NAMES
 
 
 def frame(rows: int = 10) -> pd.DataFrame:

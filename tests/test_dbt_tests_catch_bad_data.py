@@ -8,7 +8,7 @@ import shutil
 import duckdb
 import pytest
 
-from clustering.build import run_dbt
+from clustering.ops.dbt import run_dbt
 
 pytestmark = pytest.mark.slow
 

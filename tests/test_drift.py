@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from clustering.drift import (
+from clustering.ml.drift import (
     PSI_FLOOR,
     best_jaccard,
     bin_edges,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from clustering.features import (
+from clustering.ml.features import (
     FEATURE_NAMES,
     FEATURES,
     REPEAT_WEIGHT,
@@ -210,7 +210,7 @@ def test_missing_columns_are_named_with_the_fix() -> None:
     frame = frame_of().drop(columns=["freight_share", "avg_installments"])
     with pytest.raises(
         ValueError,
-        match=r"lacks feature column.*freight_share, avg_installments.*warehouse.read_features",
+        match=r"lacks feature column.*freight_share, avg_installments.*readers.read_features",
     ):
         CustomerFeatures().fit(frame)
     model = CustomerFeatures().fit(frame_of())

@@ -10,8 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from clustering.history import HistoryError, record_membership
-from clustering.warehouse import SEGMENT_TABLES, write_segment_tables
+from clustering.errors import HistoryError
+from clustering.storage.history import record_membership
+from clustering.storage.segment_tables import SEGMENT_TABLES, write_segment_tables
 
 NAMES = {1: "Loyal", 2: "Lost", 3: "New"}
 

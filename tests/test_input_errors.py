@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from clustering.build import run_dbt
+from clustering.ops.dbt import run_dbt
 from tests.warehouse_support import query, read_records, write_records
 
 pytestmark = pytest.mark.slow

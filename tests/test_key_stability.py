@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from clustering.build import build_warehouse, run_dbt
+from clustering.ops.dbt import build_warehouse, run_dbt
 from tests.warehouse_support import (
     KEY_MAPS,
     MARTS,

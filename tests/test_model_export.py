@@ -1,4 +1,4 @@
-"""The plain-data export of a saved model (clustering.export): every number
+"""The plain-data export of a saved model (clustering.storage.model_export): every number
 parses back to the fitted double, through Python and through DuckDB's CSV
 reader as dbt reads it; labels map to ids and names; broken models are refused;
 the CLI command and the settings default."""
@@ -15,12 +15,19 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from clustering.cli import app
-from clustering.export import CENTRES_FILE, COLUMNS, FEATURES_FILE, SEGMENTS_FILE, export_model
-from clustering.features import FEATURE_NAMES, without_review
-from clustering.models import make_segmenter
+from clustering.cli.commands import app
+from clustering.errors import ModelError
+from clustering.ml.estimators import make_segmenter
+from clustering.ml.features import FEATURE_NAMES, without_review
 from clustering.settings import Settings
-from clustering.store import ModelError, SavedModel, library_versions, save_model
+from clustering.storage.model_export import (
+    CENTRES_FILE,
+    COLUMNS,
+    FEATURES_FILE,
+    SEGMENTS_FILE,
+    export_model,
+)
+from clustering.storage.model_store import SavedModel, library_versions, save_model
 from tests.segment_support import grouped_customers
 
 # The column types of models/segments/_segment_model__sources.yml, as dbt's

@@ -16,8 +16,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from clustering.features import FEATURE_NAMES, CustomerFeatures
-from clustering.models import FAMILIES, SegmentModel, make_segmenter
+from clustering.ml.estimators import FAMILIES, SegmentModel, make_segmenter
+from clustering.ml.features import FEATURE_NAMES, CustomerFeatures
 from tests.segment_support import grouped_customers
 
 # Small models keep the estimator checks fast; the checks' own data are tiny.

@@ -14,12 +14,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from clustering.features import FEATURE_NAMES
-from clustering.jobs import fit_segments
-from clustering.maintenance import monitor
+from clustering.errors import ModelError
+from clustering.jobs.fit import fit_segments
+from clustering.jobs.monitor import monitor
+from clustering.ml.features import FEATURE_NAMES
 from clustering.settings import Settings, StabilitySettings
-from clustering.store import ModelError, current_version
-from clustering.warehouse import CONTEXT_COLUMNS, write_segment_tables
+from clustering.storage.model_store import current_version
+from clustering.storage.readers import CONTEXT_COLUMNS
+from clustering.storage.segment_tables import write_segment_tables
 from tests.segment_support import grouped_customers
 
 # The contracted types of marts.fct_customer_features (models/marts) for the
@@ -154,9 +156,9 @@ def test_shifted_spend_and_reviews_need_a_retrain_naming_the_feature(
     assert assessment.line.startswith("retrain recommended: yes, because ")
     feature = assessment.row["max_core_psi_feature"]
     assert feature in {"total_spend_brl", "avg_review_score"}
-    assert f"{feature} drifted (PSI " in assessment.line
+    assert f"PSI of {feature} " in assessment.line
     assert assessment.row["max_core_psi"] > settings.stability.psi_threshold
-    assert f"{feature} drifted" in assessment.row["reasons"]
+    assert f"PSI of {feature}" in assessment.row["reasons"]
 
 
 def test_a_model_older_than_the_contract_period_needs_a_retrain(settings: Settings) -> None:

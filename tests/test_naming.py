@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clustering.features import FEATURE_NAMES
-from clustering.naming import (
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.naming import (
     NOTABLE,
     STRONG,
     base_name,

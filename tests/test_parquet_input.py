@@ -10,8 +10,8 @@ import shutil
 import duckdb
 import pytest
 
-from clustering.build import build_warehouse, run_dbt
-from clustering.engines import compare_warehouses
+from clustering.ops.compare import compare_warehouses
+from clustering.ops.dbt import build_warehouse, run_dbt
 from clustering.synth.parquet import write_parquet_copy
 
 pytestmark = pytest.mark.slow

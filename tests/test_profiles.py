@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.features import FEATURE_NAMES
-from clustering.profiles import contrasts_frame, population_stats, profile_segments, top_traits
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.profiling import contrasts_frame, population_stats, profile_segments, top_traits
 
 
 def five_customers() -> pd.DataFrame:

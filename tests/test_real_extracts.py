@@ -19,8 +19,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from clustering.build import run_dbt
-from clustering.cli import app
+from clustering.cli.commands import app
+from clustering.ops.dbt import run_dbt
 from clustering.synth import generate
 from clustering.synth.shapes import SHAPES, write_shape
 from tests.segment_support import untrue_claims

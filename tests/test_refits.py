@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from clustering.models import make_segmenter
-from clustering.refits import (
+from clustering.ml.estimators import make_segmenter
+from clustering.ml.resampling import (
     Refit,
     agreement,
     bootstrap_counts,

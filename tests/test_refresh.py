@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from clustering.cli import app
-from clustering.publish import Versions, refresh_lock
-from clustering.refresh import refresh
+from clustering.cli.commands import app
+from clustering.jobs.refresh import refresh
+from clustering.ops.publishing import Versions, refresh_lock
 from clustering.synth import generate
 from clustering.synth.days import cut_to_day
 from tests.daily_support import copy_published, digest, publish_first_day, query

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from clustering.build import run_dbt
-from clustering.maintenance import staleness
-from clustering.publish import Versions
-from clustering.refresh import refresh
-from clustering.store import load_model
+from clustering.jobs.monitor import staleness
+from clustering.jobs.refresh import refresh
+from clustering.ops.compare import changed_keys
+from clustering.ops.dbt import run_dbt
+from clustering.ops.publishing import Versions
+from clustering.storage.model_store import load_model
+from clustering.storage.readers import read_features
 from clustering.synth import generate
 from clustering.synth.days import cut_to_day
-from clustering.warehouse import changed_keys, read_features
 from tests.daily_support import publish_first_day, query
 
 SCALE = 0.01

@@ -15,7 +15,7 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 import tests.browser_support as browser_support
-from clustering.report import Card, ReportPage
+from clustering.report.page import Card, ReportPage
 from tests.browser_support import BrowserUnavailableError, check_in_browser
 
 HOSTILE = "<script>alert('x')</script> & \"quoted\""

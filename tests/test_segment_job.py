@@ -18,10 +18,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-import clustering.segment_job as segment_job
-from clustering.build import run_dbt
-from clustering.cli import app
-from clustering.segment_job import failed_checks
+import clustering.jobs.segments as segment_job
+from clustering.cli.commands import app
+from clustering.jobs.segments import failed_checks
+from clustering.ops.dbt import run_dbt
 
 TABLES = ("customer_segments", "segment_profiles", "segment_feature_contrasts", "segment_models")
 

@@ -19,14 +19,14 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from typer.testing import CliRunner
 
-from clustering.build import run_dbt
-from clustering.cli import app
-from clustering.features import FEATURE_NAMES
-from clustering.maintenance import assess, model_features
-from clustering.models import make_segmenter
+from clustering.cli.commands import app
+from clustering.jobs.monitor import assess
+from clustering.ml.estimators import make_segmenter
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ops.dbt import run_dbt
 from clustering.settings import Settings
-from clustering.store import load_model
-from clustering.warehouse import read_features
+from clustering.storage.model_store import load_model
+from clustering.storage.readers import read_features
 from tests.browser_support import check_in_browser
 from tests.segment_support import untrue_claims
 
@@ -108,9 +108,9 @@ def test_refits_of_the_chosen_structure_that_differ_only_by_seed_agree(segmented
     settings = Settings()
     labelings = [
         make_segmenter(
-            int(saved.metadata["n_segments"]),
-            saved.metadata["family"],
-            features=model_features(saved),
+            saved.info.n_segments,
+            saved.info.family,
+            features=saved.features,
             random_state=seed,
             n_init=settings.n_init,
             init_sample=settings.init_sample,

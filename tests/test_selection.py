@@ -7,14 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.features import FEATURE_NAMES
-from clustering.selection import (
-    PopulationError,
-    SelectionError,
-    candidate_name,
-    choose,
-    select_model,
-)
+from clustering.errors import PopulationError, SelectionError
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.selection import candidate_name, choose, select_model
 from clustering.settings import Settings
 from tests.segment_support import GROUP_LEVELS, grouped_customers
 
@@ -216,7 +211,11 @@ def test_frame_has_every_feature_and_four_separated_groups(customers: pd.DataFra
 
 def test_select_model_finds_the_four_groups(customers: pd.DataFrame) -> None:
     seen: list[str] = []
-    selection = select_model(customers.drop(columns="group"), SMALL, progress=seen.append)
+    selection = select_model(
+        customers.drop(columns="group"),
+        SMALL,
+        progress=lambda label, _done, _total: seen.append(label),
+    )
     assert (selection.family, selection.n_segments) == ("kmeans", 4)
     table = selection.table
     assert table["candidate"].tolist() == [f"kmeans_k{k}" for k in range(2, 7)]
@@ -237,7 +236,11 @@ def test_select_model_finds_the_four_groups(customers: pd.DataFrame) -> None:
 def test_fixed_family_and_segments_measure_only_that_candidate(customers: pd.DataFrame) -> None:
     fixed = SMALL.with_(family="gaussian_mixture", n_segments=3)
     seen: list[str] = []
-    selection = select_model(customers.drop(columns="group"), fixed, progress=seen.append)
+    selection = select_model(
+        customers.drop(columns="group"),
+        fixed,
+        progress=lambda label, _done, _total: seen.append(label),
+    )
     assert (selection.family, selection.n_segments) == ("gaussian_mixture", 3)
     assert seen == ["gaussian_mixture_k3"]
     assert selection.table["candidate"].tolist() == ["gaussian_mixture_k3"]

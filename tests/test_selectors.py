@@ -4,7 +4,7 @@ selection builds and tests them over a daily warehouse."""
 
 from __future__ import annotations
 
-from clustering.build import run_dbt
+from clustering.ops.dbt import run_dbt
 from tests.warehouse_support import query
 
 SNAPSHOT_TABLES = {

@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from clustering.build import build_warehouse, run_dbt
-from clustering.cli import app
-from clustering.engines import compare_engines
+from clustering.cli.commands import app
+from clustering.ops.compare import compare_engines
+from clustering.ops.dbt import build_warehouse, run_dbt
 from clustering.synth import generate
 
 pytestmark = pytest.mark.slow

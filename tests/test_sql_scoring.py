@@ -30,13 +30,19 @@ import pytest
 from sklearn.mixture import GaussianMixture
 from typer.testing import CliRunner
 
-from clustering.build import run_dbt
-from clustering.cli import app
-from clustering.export import CENTRES_FILE, COLUMNS, FEATURES_FILE, SEGMENTS_FILE, export_model
-from clustering.features import FEATURE_NAMES, without_review
-from clustering.models import make_segmenter
-from clustering.store import SavedModel, library_versions, load_model
-from clustering.warehouse import read_features
+from clustering.cli.commands import app
+from clustering.ml.estimators import make_segmenter
+from clustering.ml.features import FEATURE_NAMES, without_review
+from clustering.ops.dbt import run_dbt
+from clustering.storage.model_export import (
+    CENTRES_FILE,
+    COLUMNS,
+    FEATURES_FILE,
+    SEGMENTS_FILE,
+    export_model,
+)
+from clustering.storage.model_store import SavedModel, library_versions, load_model
+from clustering.storage.readers import read_features
 
 SCORES = "segments.fct_customer_segment_scores"
 COMPARISON_TEST = "assert_segment_scores_match_python_scoring"

@@ -12,22 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.features import FEATURE_NAMES
-from clustering.settings import StabilitySettings
-from clustering.stability import (
+from clustering.ml.backtest import (
     Backtest,
-    Rule,
-    Structure,
-    apply_rule,
     choose_origins,
-    first_triggers,
-    recommend,
     run_backtest,
-    sensitivity,
-    survival,
     wilson_interval,
 )
-from clustering.warehouse import CONTEXT_COLUMNS
+from clustering.ml.estimators import Structure
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.retrain import Rule, apply_rule, first_triggers, recommend, sensitivity, survival
+from clustering.settings import StabilitySettings
+from clustering.storage.readers import CONTEXT_COLUMNS
 from tests.segment_support import CONSTANT_FEATURES, GROUP_LEVELS
 
 CONFIG = StabilitySettings(

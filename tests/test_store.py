@@ -12,10 +12,10 @@ import pytest
 import sklearn
 from sklearn.pipeline import Pipeline
 
-from clustering.features import FEATURE_NAMES
-from clustering.models import make_segmenter
-from clustering.store import (
-    ModelError,
+from clustering.errors import ModelError
+from clustering.ml.estimators import make_segmenter
+from clustering.ml.features import FEATURE_NAMES
+from clustering.storage.model_store import (
     SavedModel,
     current_version,
     library_versions,

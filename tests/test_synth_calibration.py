@@ -14,9 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from clustering.synth import GenerationSummary, generate
+from clustering.synth import generate
 from clustering.synth import reference as ref
 from clustering.synth import tables as t
+from clustering.synth.summary import GenerationSummary
 
 pytestmark = pytest.mark.slow
 

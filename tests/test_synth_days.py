@@ -97,7 +97,7 @@ def test_the_next_day_is_this_day_plus_what_happened_that_day(days, day):
 def test_the_command_writes_a_day_and_refuses_a_hostile_date(tiny_dataset, day, tmp_path):
     from typer.testing import CliRunner
 
-    from clustering.cli import app
+    from clustering.cli.commands import app
 
     runner = CliRunner()
     # tiny_dataset is scale 0.003 with seed 5 (tests/conftest.py).

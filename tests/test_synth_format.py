@@ -14,10 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from clustering.synth import GenerationSummary, generate
+from clustering.synth import generate
 from clustering.synth import tables as t
 from clustering.synth.faults import REASONS
 from clustering.synth.orders import STATUSES
+from clustering.synth.summary import GenerationSummary
 
 SCALE = 0.02
 N_FAULTS = 5

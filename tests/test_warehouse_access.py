@@ -12,15 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clustering.features import FEATURE_NAMES, schema_fingerprint
-from clustering.warehouse import (
-    CONTEXT_COLUMNS,
+from clustering.errors import WarehouseError
+from clustering.ml.features import FEATURE_NAMES, schema_fingerprint
+from clustering.storage.connection import connect
+from clustering.storage.exports import export_tables
+from clustering.storage.readers import CONTEXT_COLUMNS, read_features
+from clustering.storage.segment_tables import (
     MEMBERSHIP_TABLES,
     SEGMENT_TABLES,
-    WarehouseError,
-    connect,
-    export_tables,
-    read_features,
     read_segment_table,
     write_segment_tables,
 )

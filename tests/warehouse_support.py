@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from clustering.ops.compare import KEY_MAPS as WAREHOUSE_KEY_MAPS
 from clustering.synth.tables import FILES
-from clustering.warehouse import KEY_MAPS as WAREHOUSE_KEY_MAPS
 
 # The nine Kaggle file names, from the one place that defines the layout.
 OLIST_FILES = FILES

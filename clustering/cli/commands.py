@@ -8,9 +8,7 @@ traceback reaches the user.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -18,34 +16,25 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from clustering.build import BuildError
-from clustering.export import export_model
-from clustering.history import MembershipChange
-from clustering.jobs import FitOutcome, fit_segments, score_segments
-from clustering.maintenance import monitor as run_monitor
-from clustering.maintenance import run_stability
-from clustering.publish import PublishError
-from clustering.refresh import RefreshError, roll_back
-from clustering.refresh import refresh as run_refresh
-from clustering.report.segments import render_report
-from clustering.segment_job import SegmentJobError, run_segment_job
-from clustering.settings import Settings
-from clustering.stability import NoOriginError
-from clustering.store import ModelError, load_model
-from clustering.warehouse import WarehouseError
-
-# What the library raises for a user's mistake or an unready warehouse; any
-# other exception is a bug and keeps its traceback.
-LIBRARY_ERRORS = (
-    WarehouseError,
-    ModelError,
-    BuildError,
-    PublishError,
-    RefreshError,
-    SegmentJobError,
-    ValueError,
-    OSError,
+from clustering.cli.progress import watch
+from clustering.errors import (
+    ClusteringError,
+    NoOriginError,
 )
+from clustering.jobs.fit import FitOutcome, fit_segments
+from clustering.jobs.monitor import monitor as run_monitor
+from clustering.jobs.refresh import refresh as run_refresh
+from clustering.jobs.refresh import roll_back
+from clustering.jobs.score import score_segments
+from clustering.jobs.segments import run_segment_job
+from clustering.jobs.stability import run_stability
+from clustering.progress import Progress
+from clustering.report.segments import render_report
+from clustering.report.stability import render_stability_report
+from clustering.settings import Settings
+from clustering.storage.history import MembershipChange
+from clustering.storage.model_export import export_model
+from clustering.storage.model_store import load_model
 
 T = TypeVar("T")
 
@@ -65,7 +54,7 @@ def _fail(message: str) -> None:
 
 
 @app.callback()
-def main() -> None:
+def _root() -> None:
     """Customer segments for the Olist warehouse."""
 
 
@@ -100,8 +89,11 @@ def generate(
     if faults < 0:
         _fail(f"--faults must be 0 or more, got {faults}")
     try:
-        summary = generate_dataset(out, scale=scale, seed=seed, faults=faults)
-    except (OSError, ValueError) as error:
+        with watch("generating") as watching:
+            summary = generate_dataset(
+                out, scale=scale, seed=seed, faults=faults, progress=watching.units
+            )
+    except ClusteringError as error:
         _fail(f"could not generate the dataset in {out}: {error}")
     if manifest is not None:
         manifest.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +117,7 @@ def _generate_day(out: Path, *, scale: float, seed: int, as_of_day: str) -> None
         with tempfile.TemporaryDirectory(prefix="olist-complete-") as scratch:
             generate_dataset(Path(scratch), scale=scale, seed=seed)
             rows = cut_to_day(Path(scratch), out, day)
-    except (OSError, ValueError) as error:
+    except ClusteringError as error:
         _fail(f"could not generate the dataset in {out}: {error}")
     counts = ", ".join(f"{name} {count:,}" for name, count in rows.items())
     typer.echo(f"wrote {out} as of the end of {day} (scale {scale}, seed {seed}): {counts}")
@@ -142,7 +134,7 @@ SEED_MODEL_HELP = "Random seed of every fit; the same data and seed give the sam
 def _settings(**overrides: object) -> Settings:
     try:
         return Settings.from_environment(**overrides)
-    except ValueError as error:
+    except ClusteringError as error:
         _fail(str(error))
         raise  # unreachable: _fail exits
 
@@ -193,28 +185,15 @@ def _fit_settings(
     )
 
 
-def _comparing(settings: Settings, run: Callable[[Callable[[str], None]], T]) -> T:
-    """Run a fit under a progress bar of the candidates compared; errors as one line."""
-    count = len(settings.families) * (settings.max_segments - settings.min_segments + 1)
-    if settings.family is not None:
-        count = 1
-    with _progress(count, "comparing candidates") as advance:
+def _comparing(settings: Settings, title: str, run: Callable[[Progress, Progress], T]) -> T:
+    """Run a fit (alone or inside the segment job) under a progress bar of its
+    steps and of the candidates compared; errors as one line."""
+    with watch(title) as watching:
         try:
-            return run(lambda _name: advance())
-        except LIBRARY_ERRORS as error:
+            return run(watching.units, watching.steps)
+        except ClusteringError as error:
             _fail(str(error))
             raise  # unreachable: _fail exits
-
-
-@contextmanager
-def _progress(length: int, label: str) -> Iterator[Callable[[], None]]:
-    """A progress bar on a terminal; silence otherwise (cron, CI, a log file),
-    where a bar's label would stand between the command and its one error line."""
-    if not sys.stderr.isatty():
-        yield lambda: None
-        return
-    with typer.progressbar(length=length, label=label, file=sys.stderr) as bar:
-        yield lambda: bar.update(1)
 
 
 @app.command()
@@ -235,7 +214,9 @@ def fit(
     settings = _fit_settings(
         warehouse, model_dir, seed, min_segments, max_segments, bootstrap_rounds, family, segments
     )
-    outcome = _comparing(settings, lambda progress: fit_segments(settings, progress=progress))
+    outcome = _comparing(
+        settings, "fit", lambda units, _steps: fit_segments(settings, progress=units)
+    )
     typer.echo(f"model {outcome.model_version} saved in {settings.models_path}")
     _echo_fit(outcome)
 
@@ -287,7 +268,9 @@ def segments(
     )
     input_dir = input or Path(os.environ.get("OLIST_INPUT_DIR") or "data/olist")
     outcome = _comparing(
-        settings, lambda progress: run_segment_job(settings, input_dir, progress=progress)
+        settings,
+        "segment job",
+        lambda units, steps: run_segment_job(settings, input_dir, progress=units, step=steps),
     )
     _echo_fit(outcome.fit)
     scored = outcome.score
@@ -320,7 +303,7 @@ def score(
     settings = _settings(warehouse=warehouse, model_dir=model_dir, export_dir=export_dir)
     try:
         outcome = score_segments(settings)
-    except LIBRARY_ERRORS as error:
+    except ClusteringError as error:
         _fail(str(error))
     typer.echo(
         f"scored {outcome.count_customers:,} customers as of {outcome.as_of_date} with model "
@@ -353,7 +336,7 @@ def export_model_command(
     try:
         saved = load_model(settings.models_path)
         paths = export_model(saved, settings.model_export_path)
-    except LIBRARY_ERRORS as error:
+    except ClusteringError as error:
         _fail(str(error))
     typer.echo(
         f"exported model {saved.version} to {settings.model_export_path}: "
@@ -406,16 +389,13 @@ def refresh(
         except ValueError:
             _fail(f"--as-of-date must be a date as YYYY-MM-DD, got {as_of_date!r}")
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
-    try:
-        outcome = run_refresh(
-            input,
-            settings,
-            as_of_date=day,
-            run_tests=not skip_tests,
-            step=lambda name: typer.echo(f"  {name} ...", err=True),
-        )
-    except LIBRARY_ERRORS as error:
-        _fail(str(error))
+    with watch("refresh", log_steps=True) as watching:
+        try:
+            outcome = run_refresh(
+                input, settings, as_of_date=day, run_tests=not skip_tests, step=watching.steps
+            )
+        except ClusteringError as error:
+            _fail(str(error))
     seconds = outcome.seconds
     phases = ", ".join(
         f"{name} {value:.1f} s" for name, value in seconds.items() if name != "total"
@@ -453,7 +433,7 @@ def rollback(
     settings = _settings(warehouse=warehouse)
     try:
         kept = roll_back(settings)
-    except LIBRARY_ERRORS as error:
+    except ClusteringError as error:
         _fail(str(error))
     typer.echo(
         f"published the previous version of {settings.warehouse} again; the rolled-back one is "
@@ -476,7 +456,7 @@ def report(
     settings = _settings(warehouse=warehouse, model_dir=model_dir, report_path=out)
     try:
         path = render_report(settings)
-    except LIBRARY_ERRORS as error:
+    except ClusteringError as error:
         _fail(str(error))
     typer.echo(f"report written to {path}")
 
@@ -531,12 +511,12 @@ def stability(
                 if value is not None
             },
         )
-    except ValueError as error:
+    except ClusteringError as error:
         _fail(str(error))
     settings = base.with_(stability=config)
-    with _progress(0, "backtesting") as advance:
+    with watch("backtest") as watching:
         try:
-            outcome = run_stability(settings, progress=lambda _step: advance())
+            outcome = run_stability(settings, progress=watching.units)
         except NoOriginError as error:
             # Not a failure of the run: these data cannot support a contract yet.
             typer.echo(
@@ -545,14 +525,15 @@ def stability(
                 "a refit on every refresh, without a retrain period"
             )
             return
-        except LIBRARY_ERRORS as error:
+        except ClusteringError as error:
             _fail(str(error))
+    report = render_stability_report(settings, outcome)
     rec = outcome.recommendation
     typer.echo(f"{rec.text[0].upper()}{rec.text[1:]}.")
     typer.echo(
         f"backtest {outcome.seconds['backtest']:.0f} s over {rec.count_origins} origins; "
         f"one retrain {outcome.seconds['retrain']:.1f} s; tables segments.stability_*; "
-        f"report {outcome.report}"
+        f"report {report}"
     )
 
 
@@ -567,7 +548,7 @@ def monitor(
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
     try:
         assessment = run_monitor(settings)
-    except LIBRARY_ERRORS as error:
+    except ClusteringError as error:
         _fail(str(error))
     typer.echo(assessment.line)
 

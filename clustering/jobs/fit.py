@@ -1,54 +1,37 @@
-"""The library API behind the CLI: fit, score and report.
-
-- `fit_segments` compares candidates, fits the chosen one on every customer,
-  carries ids and names over from the previous model, saves the model and
-  records the selection in the warehouse.
-- `score_segments` assigns every customer with the saved model (no refit)
-  and writes assignments, profiles and contrasts in one transaction, then
-  exports them for campaign tools.
-- `render_report` (in clustering.report.segments) draws the HTML report.
-"""
+"""The fit job: compare candidates, fit the chosen one on every customer,
+carry ids and names over from the previous model, save the model and record
+the selection in the warehouse."""
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from clustering.cards import action_for, description_text, differences_text
-from clustering.coverage import FeatureCoverage, assess_coverage, left_out_text, usable_features
-from clustering.drift import bin_edges, bin_shares, label_shares
-from clustering.export import export_model
-from clustering.features import FEATURE_NAMES
-from clustering.history import MembershipChange, record_membership
-from clustering.naming import SegmentMatch, match_segments, name_segments
-from clustering.profiles import (
-    SegmentProfile,
-    contrasts_frame,
-    population_stats,
+from clustering.errors import ModelError
+from clustering.ml.coverage import FeatureCoverage, assess_coverage, left_out_text, usable_features
+from clustering.ml.drift import drift_reference
+from clustering.ml.naming import SegmentMatch, match_segments, name_segments
+from clustering.ml.profiling import (
     profile_segments,
-    top_traits,
 )
-from clustering.selection import check_population, segmenter, select_model
+from clustering.ml.selection import check_population, segmenter, select_model
+from clustering.progress import Progress
 from clustering.settings import Settings
-from clustering.store import ModelError, SavedModel, library_versions, load_model, save_model
-from clustering.warehouse import (
-    SEGMENT_TABLES,
-    FeatureTable,
-    export_tables,
-    read_features,
-    write_segment_tables,
+from clustering.storage.model_store import (
+    ModelMetadata,
+    SavedModel,
+    library_versions,
+    load_model,
+    save_model,
 )
-
-Progress = Callable[[str], None]
-
-EXPORTED_TABLES = ("customer_segments", "segment_profiles")
+from clustering.storage.readers import FeatureTable, read_features
+from clustering.storage.segment_tables import SEGMENT_TABLES, write_segment_tables
 
 
 @dataclass(frozen=True)
@@ -71,19 +54,6 @@ class FitOutcome:
     @property
     def features_left_out(self) -> tuple[FeatureCoverage, ...]:
         return tuple(item for item in self.coverage if not item.is_used)
-
-
-@dataclass(frozen=True)
-class ScoreOutcome:
-    model_version: str
-    as_of_date: str
-    count_customers: int
-    sizes: dict[str, int]
-    membership: MembershipChange
-    exports: list[Path]
-    seconds: float
-    # The scoring model as plain data for SQL scoring (empty without `export`).
-    model_export: list[Path] = field(default_factory=list)
 
 
 def _model_version(table: FeatureTable, family: str, n_segments: int, centers: np.ndarray) -> str:
@@ -118,7 +88,7 @@ def _assign_ids(
         return {label: index + 1 for index, label in enumerate(by_size)}, None
     matches = match_segments(labels, previous_ids, settings.carry_over_jaccard)
     ids = {m.label: m.previous_segment_id for m in matches if m.is_carried_over}
-    used = set(previous.metadata.get("all_segment_ids", [])) | set(previous.segment_names)
+    used = set(previous.info.all_segment_ids) | set(previous.segment_names)
     next_id = max(used, default=0) + 1
     for label in by_size:
         if label not in ids:
@@ -221,7 +191,7 @@ def fit_segments(
         # that claims what most members do not share is made anew).
         ids = previous.segment_ids
         matches = None
-        previous_version = previous.metadata.get("previous_model_version")
+        previous_version = previous.info.previous_model_version
         segment_ids = np.array([ids[label] for label in labels])
         profiles = profile_segments(frame, scaled, segment_ids, features)
         names = name_segments(profiles, taken=previous.segment_names)
@@ -250,34 +220,32 @@ def fit_segments(
     sizes = {ids[label]: int(count) for label, count in enumerate(np.bincount(labels))}
     caveats = fit_caveats(settings, table.count_customers, selection.table, sizes, names)
     fitted_at = datetime.now().replace(microsecond=0)
-    all_ids = sorted(
-        set(ids.values()) | set(previous.metadata.get("all_segment_ids", []) if previous else [])
-    )
-    metadata = {
-        "model_version": version,
-        "fitted_at": fitted_at.isoformat(),
-        "as_of_date": table.as_of_date.isoformat(),
-        "count_customers": table.count_customers,
-        "family": selection.family,
-        "n_segments": selection.n_segments,
-        "features": list(features),
-        "feature_coverage": [item.as_row() for item in coverage],
-        "features_left_out": left_out,
-        "caveats": caveats,
-        "feature_fingerprint": table.fingerprint,
-        "settings": {
+    all_ids = sorted(set(ids.values()) | set(previous.info.all_segment_ids if previous else ()))
+    metadata = ModelMetadata(
+        model_version=version,
+        fitted_at=fitted_at.isoformat(),
+        as_of_date=table.as_of_date.isoformat(),
+        count_customers=table.count_customers,
+        family=selection.family,
+        n_segments=selection.n_segments,
+        features=tuple(features),
+        feature_coverage=tuple(item.as_row() for item in coverage),
+        features_left_out=left_out,
+        caveats=tuple(caveats),
+        feature_fingerprint=table.fingerprint,
+        settings={
             k: (list(v) if isinstance(v, tuple) else v)
             for k, v in asdict(recorded or settings).items()
         },
-        "library_versions": library_versions(),
-        "segment_ids": {str(label): sid for label, sid in sorted(ids.items())},
-        "segment_names": {str(sid): name for sid, name in sorted(names.items())},
-        "all_segment_ids": all_ids,
-        "selection_reason": selection.reason,
-        "previous_model_version": previous_version,
+        library_versions=library_versions(),
+        segment_ids=dict(sorted(ids.items())),
+        segment_names=dict(sorted(names.items())),
+        all_segment_ids=tuple(all_ids),
+        selection_reason=selection.reason,
+        previous_model_version=previous_version,
         # What `clustering monitor` compares each refresh with.
-        "reference": drift_reference(frame, labels, selection.n_segments, settings, features),
-    }
+        reference=drift_reference(frame, labels, selection.n_segments, settings, features),
+    )
     if save_to is None:
         save_model(settings.models_path, pipeline, metadata)
     else:
@@ -343,138 +311,4 @@ def fit_segments(
         features=features,
         coverage=tuple(coverage),
         caveats=tuple(caveats),
-    )
-
-
-def drift_reference(
-    frame: pd.DataFrame,
-    labels: np.ndarray,
-    n_segments: int,
-    settings: Settings,
-    model_features: tuple[str, ...] = FEATURE_NAMES,
-) -> dict[str, object]:
-    """Decile bins and shares of every core feature the model uses, and the
-    segment shares, of the data a model is fitted on."""
-    features = {}
-    for name in settings.stability.core_features:
-        if name not in model_features:
-            continue
-        values = frame[name].to_numpy(float, na_value=np.nan)
-        edges = bin_edges(values)
-        features[name] = {"edges": edges.tolist(), "shares": bin_shares(values, edges).tolist()}
-    return {
-        "features": features,
-        "label_shares": label_shares(labels, n_segments).tolist(),
-    }
-
-
-def _profiles_frame(
-    profiles: list[SegmentProfile],
-    names: dict[int, str],
-    population_means: dict[str, float],
-    model_version: str,
-    as_of_date: object,
-) -> pd.DataFrame:
-    rows = []
-    for profile in profiles:
-        rule = action_for(profile)
-        row: dict[str, object] = {
-            "model_version": model_version,
-            "as_of_date": as_of_date,
-            "segment_id": profile.segment_id,
-            "segment_name": names[profile.segment_id],
-            "count_customers": profile.count_customers,
-            "share_customers": profile.share_customers,
-            "total_spend_brl": profile.total_spend_brl,
-            "revenue_share": profile.revenue_share,
-            "avg_spend_brl": profile.avg_spend_brl,
-            "share_repeat_buyers": profile.share_repeat_buyers,
-        }
-        for name in profile.features:
-            row[f"mean_{name}"] = profile.means[name]
-            row[f"median_{name}"] = profile.medians[name]
-        row |= {
-            "description": description_text(profile),
-            "differences": differences_text(profile, population_means),
-            "marketing_action": rule.action,
-            "action_reason": rule.reason,
-            "dominant_rfm_group": profile.dominant_rfm_group,
-        }
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def score_segments(
-    settings: Settings,
-    *,
-    export: bool = True,
-    version: str | None = None,
-    table: FeatureTable | None = None,
-) -> ScoreOutcome:
-    """Assign every customer to a segment of the saved model (`version`, default
-    the current one), fold the assignments into the membership history and
-    write them (and, with `export`, their Parquet and CSV copies and the
-    model's plain-data export). `table` is the features mart already read
-    (default: read from settings.warehouse)."""
-    started = time.perf_counter()
-    saved = load_model(settings.models_path, version)
-    table = table or read_features(settings.warehouse)
-    saved.check_schema(table.fingerprint, f"marts.fct_customer_features in {settings.warehouse}")
-    frame = table.frame
-    pipeline = saved.pipeline
-    scaled = pipeline.named_steps["features"].transform(frame)
-    labels, distance, confidence = pipeline.named_steps["segments"].predict_confidence(scaled)
-    segment_ids = saved.label_to_id(labels)
-    names = saved.segment_names
-    features = tuple(str(name) for name in pipeline.named_steps["features"].feature_names_in_)
-    traits = top_traits(scaled, features=features)
-    scored_at = datetime.now().replace(microsecond=0)
-    name_lookup = pd.Series(names)
-    assignments = pd.DataFrame(
-        {
-            "customer_unique_key": frame["customer_unique_key"].to_numpy(),
-            "customer_unique_id": frame["customer_unique_id"].to_numpy(),
-            "segment_id": segment_ids,
-            "segment_name": name_lookup.reindex(segment_ids).to_numpy(),
-            "model_version": saved.version,
-            "as_of_date": table.as_of_date,
-            "scored_at": scored_at,
-            "confidence": confidence,
-            "distance_to_center": distance,
-            "top_trait_1": traits[0],
-            "top_trait_2": traits[1],
-            "top_trait_3": traits[2],
-        }
-    )
-    profiles = profile_segments(frame, scaled, segment_ids, features)
-    population_means, _ = population_stats(frame, features)
-    tables = {
-        "customer_segments": assignments,
-        "segment_profiles": _profiles_frame(
-            profiles, names, population_means, saved.version, table.as_of_date
-        ),
-        "segment_feature_contrasts": contrasts_frame(profiles, frame, saved.version),
-    }
-    membership = write_segment_tables(
-        settings.warehouse,
-        tables,
-        model_version=saved.version,
-        then=lambda con: record_membership(con, table.as_of_date),
-    )
-    assert membership is not None  # `then` was given
-    exports = (
-        export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path) if export else []
-    )
-    # The model that made these assignments, for dbt's fct_customer_segment_scores.
-    model_export = export_model(saved, settings.model_export_path) if export else []
-    sizes = assignments["segment_name"].value_counts().to_dict()
-    return ScoreOutcome(
-        model_version=saved.version,
-        as_of_date=table.as_of_date.isoformat(),
-        count_customers=len(assignments),
-        sizes={str(k): int(v) for k, v in sizes.items()},
-        membership=membership,
-        exports=exports,
-        seconds=time.perf_counter() - started,
-        model_export=model_export,
     )

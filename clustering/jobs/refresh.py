@@ -4,12 +4,12 @@ One job: `refresh(input_dir, settings)` turns a folder of Olist CSV files
 (the data as they stand at the end of a day) into a new published version of
 the warehouse, while analysts keep querying the current one:
 
-1. take the refresh lock and copy the published warehouse (clustering.publish);
+1. take the refresh lock and copy the published warehouse (clustering.ops.publishing);
 2. `dbt build --selector daily` the copy from the input folder: every model
    and data test, so a day that fails a test is never published;
 3. check that every integer key of the published version kept its number;
 4. score every customer with the saved model (no refit) and fold the
-   assignments into the membership history (clustering.history);
+   assignments into the membership history (clustering.storage.history);
 5. `dbt build --selector segments`: the segment tables' tests and views;
 6. run the monitor when a maintenance contract exists (`clustering stability`
    wrote segments.stability_recommendation);
@@ -24,8 +24,6 @@ version untouched.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -33,30 +31,32 @@ from pathlib import Path
 
 import pandas as pd
 
-from clustering.build import BuildError, run_dbt
-from clustering.history import MembershipChange, latest_recorded_date
-from clustering.jobs import EXPORTED_TABLES, score_segments
-from clustering.maintenance import monitor
-from clustering.publish import Versions, discard, publish, refresh_lock, rollback, stage
+from clustering.errors import BuildError, RefreshError
+from clustering.jobs.monitor import monitor
+from clustering.jobs.score import score_segments
+from clustering.jobs.steps import Step, StepTimer
+from clustering.ops.compare import KEY_MAPS, changed_keys
+from clustering.ops.dbt import run_dbt
+from clustering.ops.publishing import (
+    Versions,
+    discard,
+    publish,
+    refresh_lock,
+    stage,
+    swap_with_previous,
+)
+from clustering.progress import Progress
 from clustering.settings import Settings
-from clustering.store import load_model
-from clustering.warehouse import (
-    KEY_MAPS,
+from clustering.storage.connection import connect, table_exists
+from clustering.storage.exports import EXPORTED_TABLES, export_tables
+from clustering.storage.history import MembershipChange, latest_recorded_date
+from clustering.storage.model_store import SavedModel, load_model
+from clustering.storage.readers import read_features, read_load_summary
+from clustering.storage.segment_tables import (
     SEGMENTS_SCHEMA,
-    changed_keys,
-    connect,
-    export_tables,
     has_segment_table,
-    read_sql,
-    table_columns,
     write_segment_tables,
 )
-
-Step = Callable[[str], None]
-
-
-class RefreshError(RuntimeError):
-    """A day could not be refreshed; nothing was published. Says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -93,19 +93,20 @@ def _latest_recorded_date(warehouse: Path) -> date | None:
     if not warehouse.is_file():
         return None
     with connect(warehouse) as con:
-        if not table_columns(con, SEGMENTS_SCHEMA, "segment_size_history"):
+        if not table_exists(con, SEGMENTS_SCHEMA, "segment_size_history"):
             return None
         return latest_recorded_date(con)
 
 
-def _check_inputs(input_dir: Path, settings: Settings, as_of_date: date | None) -> None:
-    """Refuse, before building anything, what cannot succeed."""
+def _check_inputs(input_dir: Path, settings: Settings, as_of_date: date | None) -> SavedModel:
+    """Refuse, before building anything, what cannot succeed; the current
+    model (the one the day is scored and monitored with)."""
     if not input_dir.is_dir():
         raise RefreshError(
             f"input folder {input_dir} not found (or not a folder); name the folder holding "
             "the day's nine Olist CSV files with --input"
         )
-    load_model(settings.models_path)  # ModelError: no saved model, says to fit
+    saved = load_model(settings.models_path)  # ModelError: no saved model, says to fit
     latest = _latest_recorded_date(settings.warehouse)
     if as_of_date is not None and latest is not None and as_of_date < latest:
         raise RefreshError(
@@ -113,14 +114,11 @@ def _check_inputs(input_dir: Path, settings: Settings, as_of_date: date | None) 
             f"refreshing {as_of_date} would rewrite the days after it. Refresh {latest} or "
             "later, or roll back first with `clustering rollback`"
         )
+    return saved
 
 
 def _loads(warehouse: Path) -> tuple[FileLoad, ...]:
-    frame = read_sql(
-        warehouse,
-        "select source_file, raw_rows, staged_rows, rejected_rows "
-        "from audit.audit_load_summary order by source_file",
-    )
+    frame = read_load_summary(warehouse)
     return tuple(
         FileLoad(row.source_file, int(row.raw_rows), int(row.staged_rows), int(row.rejected_rows))
         for row in frame.itertuples()
@@ -131,7 +129,7 @@ def _check_keys(staged: Path, published: Path) -> None:
     if not published.is_file():
         return
     with connect(published) as con:
-        if not table_columns(con, "intermediate", next(iter(KEY_MAPS))):
+        if not table_exists(con, "intermediate", next(iter(KEY_MAPS))):
             return  # published before the key maps existed
     changed = {table: count for table, count in changed_keys(staged, published).items() if count}
     if changed:
@@ -149,7 +147,7 @@ def refresh(
     *,
     as_of_date: date | None = None,
     run_tests: bool = True,
-    step: Step | None = None,
+    step: Progress | None = None,
 ) -> RefreshOutcome:
     """Run one day's cycle from `input_dir` into the warehouse `settings.warehouse`.
 
@@ -159,20 +157,16 @@ def refresh(
     daily refresh keeps them, so a day that fails one is never published).
     Raises RefreshError, BuildError, ModelError,
     WarehouseError or a history error with nothing published."""
-    announce = step or (lambda _name: None)
     started = time.perf_counter()
     input_dir = Path(input_dir)
     published = Path(settings.warehouse)
-    _check_inputs(input_dir, settings, as_of_date)
+    saved = _check_inputs(input_dir, settings, as_of_date)
     versions = Versions(published)
-    seconds: dict[str, float] = {}
-
-    @contextmanager
-    def phase(name: str) -> Iterator[None]:
-        announce(name)
-        begun = time.perf_counter()
-        yield
-        seconds[name] = time.perf_counter() - begun
+    tested = Step.SEGMENT_TESTS if run_tests else Step.SEGMENT_VIEWS
+    phase = StepTimer(
+        (Step.BUILD, Step.KEYS, Step.SCORE, tested, Step.MONITOR, Step.PUBLISH, Step.EXPORT), step
+    )
+    seconds = phase.seconds
 
     with refresh_lock(versions):
         staged = stage(versions)
@@ -203,7 +197,7 @@ def refresh(
         # copy lacks them (they read the tables scoring replaces).
         command = "build" if run_tests else "run"
         try:
-            with phase("build"):
+            with phase(Step.BUILD):
                 try:
                     dbt([command, "--selector", "daily"])
                 except BuildError as error:
@@ -211,17 +205,19 @@ def refresh(
                         f"the build of {input_dir} failed, nothing was published: {error}"
                     ) from error
             loads = _loads(staged)
-            with phase("keys"):
+            with phase(Step.KEYS):
                 _check_keys(staged, published)
-            with phase("score"):
-                scored = score_segments(local, export=False)
+            with phase(Step.SCORE):
+                # Read once: scoring and the monitor judge the same features.
+                table = read_features(staged)
+                scored = score_segments(local, export=False, table=table, saved=saved)
             if run_tests or not has_segment_table(staged, "dim_customer_segments"):
-                with phase("segment tests" if run_tests else "segment views"):
+                with phase(tested):
                     dbt([command, "--selector", "segments"])
             monitor_line = None
             if has_segment_table(staged, "stability_recommendation"):
-                with phase("monitor"):
-                    monitor_line = monitor(local).line
+                with phase(Step.MONITOR):
+                    monitor_line = monitor(local, saved=saved, table=table).line
             membership = scored.membership
             run = {
                 "refreshed_at": datetime.now().replace(microsecond=0),
@@ -235,22 +231,22 @@ def refresh(
                 "count_changed_segment": membership.count_changed,
                 "count_gone_customers": membership.count_gone,
                 "is_rerun": membership.is_rerun,
-                "build_seconds": seconds["build"],
-                "score_seconds": seconds["score"],
+                "build_seconds": seconds[Step.BUILD],
+                "score_seconds": seconds[Step.SCORE],
                 "total_seconds": time.perf_counter() - started,
                 "monitor_line": monitor_line,
             }
             write_segment_tables(
                 staged, {"refresh_runs": pd.DataFrame([run])}, model_version=scored.model_version
             )
-            with phase("publish"):
+            with phase(Step.PUBLISH):
                 previous = publish(versions)
         except BaseException:
             # Killed by a signal Python sees, failed, or interrupted: the
             # published version was never touched; drop the half-built copy.
             discard(versions)
             raise
-    with phase("export"):
+    with phase(Step.EXPORT):
         export_tables(published, EXPORTED_TABLES, settings.exports_path)
     seconds["total"] = time.perf_counter() - started
     return RefreshOutcome(
@@ -268,6 +264,6 @@ def refresh(
 def roll_back(settings: Settings) -> Path:
     """Publish the version before the last refresh again (swapping the two) and
     rewrite the campaign exports from it; returns where the other one is kept."""
-    kept = rollback(Versions(Path(settings.warehouse)))
+    kept = swap_with_previous(Versions(Path(settings.warehouse)))
     export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path)
     return kept

@@ -3,7 +3,7 @@
 One job: `run_segment_job(settings, input_dir)` turns the built warehouse into
 a published segmentation while analysts keep querying the current one:
 
-1. take the refresh lock and copy the published warehouse (clustering.publish);
+1. take the refresh lock and copy the published warehouse (clustering.ops.publishing);
 2. fit (compare candidates, fit the chosen one, carry names over) into the
    copy, saving the model without making it current;
 3. score every customer into the copy with that model and write the model
@@ -24,53 +24,23 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from clustering.build import run_dbt, summarize_errors
-from clustering.export import export_model
-from clustering.jobs import (
-    EXPORTED_TABLES,
-    FitOutcome,
-    ScoreOutcome,
-    check_fit_inputs,
-    fit_segments,
-    score_segments,
+from clustering.errors import (
+    SegmentJobError,
 )
-from clustering.publish import Versions, discard, publish, refresh_lock, stage
+from clustering.jobs.fit import FitOutcome, check_fit_inputs, fit_segments
+from clustering.jobs.score import ScoreOutcome, score_segments
+from clustering.jobs.steps import Step, StepTimer
+from clustering.ops.dbt import run_dbt, summarize_errors
+from clustering.ops.publishing import Versions, discard, publish, refresh_lock, stage
+from clustering.progress import Progress
 from clustering.settings import Settings
-from clustering.store import load_model, set_current
-from clustering.warehouse import export_tables, read_as_of_reconciliation, read_features
-
-Step = Callable[[str], None]
-
-
-class SegmentJobError(RuntimeError):
-    """The segment job failed a step or a check; nothing was published."""
-
-
-@dataclass(frozen=True)
-class CutoffNote:
-    """Staged orders the marts leave out because they were purchased after the as-of date."""
-
-    as_of_date: str
-    as_of_date_source: str
-    count_orders: int
-    payments_brl: float
-
-    @property
-    def line(self) -> str:
-        one = self.count_orders == 1
-        return (
-            f"{self.count_orders:,} staged order{'' if one else 's'} (R$ "
-            f"{self.payments_brl:,.2f} of payments) {'was' if one else 'were'} purchased after "
-            f"the as-of date {self.as_of_date} ({self.as_of_date_source}) and "
-            f"{'is' if one else 'are'} not in the marts: see audit.audit_as_of_reconciliation; "
-            "set the dbt var as_of_date to move the cut"
-        )
+from clustering.storage.exports import EXPORTED_TABLES, export_tables
+from clustering.storage.model_export import export_model
+from clustering.storage.model_store import load_model, set_current
+from clustering.storage.readers import CutoffNote, cutoff_note, read_features
 
 
 @dataclass(frozen=True)
@@ -106,19 +76,6 @@ def failed_checks(output: str) -> str:
     return summarize_errors(output)
 
 
-def cutoff_note(warehouse: Path) -> CutoffNote | None:
-    """What the as-of date leaves out of the marts (None when nothing is)."""
-    row = read_as_of_reconciliation(warehouse)
-    if row is None or not row["count_orders_after_cutoff"]:
-        return None
-    return CutoffNote(
-        as_of_date=str(pd.Timestamp(row["as_of_date"]).date()),
-        as_of_date_source=str(row["as_of_date_source"]),
-        count_orders=int(row["count_orders_after_cutoff"]),
-        payments_brl=float(row["payments_after_cutoff_brl"] or 0.0),
-    )
-
-
 def _install_model(scratch: Path, models: Path, version: str) -> None:
     """The checked model folder into the model store, replacing a folder of the
     same version (a refit that reproduced it), then made current."""
@@ -147,8 +104,8 @@ def run_segment_job(
     settings: Settings,
     input_dir: Path,
     *,
-    progress: Callable[[str], None] | None = None,
-    step: Step | None = None,
+    progress: Progress | None = None,
+    step: Progress | None = None,
 ) -> SegmentJobOutcome:
     """Fit, score and check segments in a copy of the warehouse; publish all or nothing.
 
@@ -156,7 +113,6 @@ def run_segment_job(
     reads it). `progress` is called per candidate compared, `step` per step.
     Raises SegmentJobError (a failed check), PopulationError, CoverageError,
     WarehouseError, ModelError or BuildError with nothing published."""
-    announce = step or (lambda _name: None)
     published = Path(settings.warehouse)
     if not published.is_file():
         raise SegmentJobError(
@@ -164,7 +120,7 @@ def run_segment_job(
             "--selector daily` (or `make run`)"
         )
     versions = Versions(published)
-    seconds: dict[str, float] = {}
+    timer = StepTimer((Step.FIT, Step.SCORE, Step.SEGMENT_CHECKS, Step.PUBLISH), step)
     started = time.perf_counter()
     models = settings.models_path
     with refresh_lock(versions):
@@ -188,45 +144,35 @@ def run_segment_job(
             stability_report_path=settings.stability_report_file,
         )
         try:
-            announce("fit")
-            begun = time.perf_counter()
-            fitted = fit_segments(
-                local, progress, save_to=scratch_models, recorded=settings, table=table
-            )
-            seconds["fit"] = time.perf_counter() - begun
-
-            announce("score")
-            begun = time.perf_counter()
-            checked = local.with_(model_dir=scratch_models)
-            scored = score_segments(
-                checked, export=False, version=fitted.model_version, table=table
-            )
-            export_model(load_model(scratch_models, fitted.model_version), scratch_export)
-            seconds["score"] = time.perf_counter() - begun
-
-            announce("segment checks")
-            begun = time.perf_counter()
-            result = run_dbt(
-                ["build", "--selector", "segment_job"],
-                input_dir=input_dir,
-                warehouse=staged,
-                env={"OLIST_MODEL_EXPORT_DIR": str(scratch_export.resolve())},
-                work_dir=versions.work_dir / "dbt",
-                in_process=True,
-                check=False,
-            )
-            if not result.ok:
-                raise SegmentJobError(
-                    f"the segment checks failed, nothing was published: "
-                    f"{failed_checks(result.output)} (dbt build --selector segment_job; "
-                    "the tests are described in models/segments/)"
+            with timer(Step.FIT):
+                fitted = fit_segments(
+                    local, progress, save_to=scratch_models, recorded=settings, table=table
                 )
-            seconds["checks"] = time.perf_counter() - begun
+            with timer(Step.SCORE):
+                # The model as saved (and as it will be installed), loaded once.
+                model = load_model(scratch_models, fitted.model_version)
+                checked = local.with_(model_dir=scratch_models)
+                scored = score_segments(checked, export=False, table=table, saved=model)
+                export_model(model, scratch_export)
+            with timer(Step.SEGMENT_CHECKS):
+                result = run_dbt(
+                    ["build", "--selector", "segment_job"],
+                    input_dir=input_dir,
+                    warehouse=staged,
+                    env={"OLIST_MODEL_EXPORT_DIR": str(scratch_export.resolve())},
+                    work_dir=versions.work_dir / "dbt",
+                    in_process=True,
+                    check=False,
+                )
+                if not result.ok:
+                    raise SegmentJobError(
+                        f"the segment checks failed, nothing was published: "
+                        f"{failed_checks(result.output)} (dbt build --selector segment_job; "
+                        "the tests are described in models/segments/)"
+                    )
             cutoff = cutoff_note(staged)
-
-            announce("publish")
-            begun = time.perf_counter()
-            previous = publish(versions)
+            with timer(Step.PUBLISH):
+                previous = publish(versions)
         except BaseException:
             discard(versions)
             for scratch in (scratch_models, scratch_export):
@@ -247,8 +193,7 @@ def run_segment_job(
         finally:
             for scratch in (scratch_models, scratch_export):
                 shutil.rmtree(scratch, ignore_errors=True)
-    seconds["publish"] = time.perf_counter() - begun
-    seconds["total"] = time.perf_counter() - started
+    seconds = timer.seconds | {"total": time.perf_counter() - started}
     return SegmentJobOutcome(
         fit=fitted,
         score=scored,

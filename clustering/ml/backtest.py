@@ -12,7 +12,7 @@ For every origin T0 and horizon h (T = T0 + h months):
   settings (the production seed, other seeds, bootstrap resamples) assign
   them too; the mean adjusted Rand index (ARI) of M0 with those refits is
   the agreement;
-- noise band (clustering.refits): the ARI between every pair of refits at
+- noise band (clustering.ml.resampling): the ARI between every pair of refits at
   T0 and, separately, at T (M0 is itself one draw of the refits at T0).
   Refitting alone moves the ARI this much, so the frozen model is stale only
   when its agreement falls below the band, not below a fixed number: below
@@ -40,7 +40,6 @@ origin, replayed over the history, gives the recommended period and range.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,32 +47,23 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 from sklearn.pipeline import Pipeline
 
-from clustering.drift import best_jaccard, feature_psi, label_shares, psi
-from clustering.features import FEATURE_NAMES
-from clustering.models import make_segmenter
-from clustering.naming import match_segments
-from clustering.refits import NoiseBand, Refit, agreement, fit_refit, noise_band, noise_refits
+from clustering.errors import NoOriginError
+from clustering.ml.drift import best_jaccard, feature_psi, label_shares, psi
+from clustering.ml.estimators import Structure
+from clustering.ml.features import FEATURE_NAMES
+from clustering.ml.naming import match_segments
+from clustering.ml.resampling import (
+    NoiseBand,
+    Refit,
+    agreement,
+    fit_refit,
+    noise_band,
+    refit_set,
+)
+from clustering.progress import Progress
 from clustering.settings import StabilitySettings
 
-Progress = Callable[[str], None]
 Z95 = 1.959963984540054
-
-
-class NoOriginError(ValueError):
-    """The history is too short or too small for a single backtest origin."""
-
-
-@dataclass(frozen=True)
-class Structure:
-    """What is refitted: the production model's family and size."""
-
-    family: str
-    n_segments: int
-    n_init: int
-    random_state: int
-    # The model's features (None: every declared feature).
-    features: tuple[str, ...] | None = None
-    init_sample: int | None = 10_000
 
 
 @dataclass
@@ -124,14 +114,7 @@ class _Cutoffs:
 
     def make(self, seed: int) -> Pipeline:
         """An unfitted model of the structure under contract."""
-        return make_segmenter(
-            self.structure.n_segments,
-            self.structure.family,
-            features=self.structure.features,
-            random_state=seed,
-            n_init=self.structure.n_init,
-            init_sample=self.structure.init_sample,
-        )
+        return self.structure.make(seed)
 
     def reference(self, date: pd.Timestamp) -> tuple[Pipeline, np.ndarray]:
         """The refit at this cutoff (production seed, every customer) and its labels."""
@@ -145,16 +128,14 @@ class _Cutoffs:
         seeds (other starts) and bootstrap resamples."""
         if date not in self._refits:
             _, labels = self.reference(date)
-            self._refits[date] = [
-                Refit("reference", labels),
-                *noise_refits(
-                    self.make,
-                    self.frames[date],
-                    self.structure.random_state,
-                    self.config.noise_seeds,
-                    self.config.noise_bootstraps,
-                ),
-            ]
+            self._refits[date] = refit_set(
+                self.make,
+                self.frames[date],
+                labels,
+                self.structure.random_state,
+                self.config.noise_seeds,
+                self.config.noise_bootstraps,
+            )
         return self._refits[date]
 
     def noise(self, date: pd.Timestamp) -> NoiseBand:
@@ -331,9 +312,9 @@ def run_backtest(
             "stability_cutoffs or lower min_customers"
         )
     points, noise_rows, migration, psi_rows, jaccard, future, tests = [], [], [], [], [], [], []
-    for origin in origins:
+    for index, origin in enumerate(origins):
         if progress:
-            progress(f"origin {origin:%Y-%m}")
+            progress(f"origin {origin:%Y-%m}", index, len(origins))
         frame0 = cache.frames[origin]
         model0, labels0 = cache.reference(origin)
         shares0 = label_shares(labels0, structure.n_segments)
@@ -447,183 +428,3 @@ def run_backtest(
         future_tests=pd.DataFrame(tests),
         seconds={"backtest": time.perf_counter() - started},
     )
-
-
-@dataclass(frozen=True)
-class Rule:
-    """The retrain rule's thresholds (one replay of the history)."""
-
-    psi_threshold: float
-    share_shift_points: float
-    band_edge: str = "interval"
-
-
-# Where "below the noise band" starts, by Rule.band_edge: the contract's rule
-# is "interval" (below the whole 95 % interval of the band's low quantile);
-# the others are replayed in the sensitivity table.
-BAND_EDGES: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "interval": lambda points: points["noise_edge_low"],
-    "quantile": lambda points: points["noise_edge"],
-    "min": lambda points: points["noise_min"],
-    "mean-2sd": lambda points: points["noise_mean"] - 2 * points["noise_std"],
-}
-
-
-def apply_rule(points: pd.DataFrame, rule: Rule) -> pd.DataFrame:
-    """points with is_stale, the triggers and their reasons for one rule."""
-    out = points.copy()
-    if rule.band_edge not in BAND_EDGES:
-        raise ValueError(f"band_edge must be one of {', '.join(BAND_EDGES)}, got {rule.band_edge}")
-    edge = BAND_EDGES[rule.band_edge](out)
-    out["noise_lower_edge"] = edge
-    out["is_stale"] = out["ari_frozen_vs_refit"] < edge
-    out["is_feature_drift"] = out["max_core_psi"] > rule.psi_threshold
-    out["is_share_shift"] = out["max_share_shift_points"] > rule.share_shift_points
-    out["is_retrain_due"] = out["is_stale"] | out["is_feature_drift"] | out["is_share_shift"]
-
-    def reasons(row: pd.Series) -> str:
-        found = []
-        if row["is_stale"]:
-            found.append(
-                f"frozen-vs-refit ARI {row['ari_frozen_vs_refit']:.2f} below the noise band "
-                f"({row['noise_lower_edge']:.2f})"
-            )
-        if row["is_feature_drift"]:
-            found.append(f"PSI of {row['max_core_psi_feature']} {row['max_core_psi']:.2f}")
-        if row["is_share_shift"]:
-            found.append(f"a segment share moved {row['max_share_shift_points']:.1f} points")
-        return "; ".join(found)
-
-    out["reasons"] = out.apply(reasons, axis=1) if len(out) else ""
-    return out
-
-
-def first_triggers(decided: pd.DataFrame) -> pd.DataFrame:
-    """Per origin: the first horizon a retrain was due, or censored at the last seen."""
-    rows = []
-    for origin, group in decided.groupby("origin_date", sort=True):
-        due = group[group["is_retrain_due"]].sort_values("horizon_months")
-        observed = int(group["horizon_months"].max())
-        if due.empty:
-            rows.append(
-                {
-                    "origin_date": origin,
-                    "first_due_horizon_months": None,
-                    "observed_horizon_months": observed,
-                    "is_censored": True,
-                    "reasons": "",
-                }
-            )
-        else:
-            first = due.iloc[0]
-            rows.append(
-                {
-                    "origin_date": origin,
-                    "first_due_horizon_months": int(first["horizon_months"]),
-                    "observed_horizon_months": observed,
-                    "is_censored": False,
-                    "reasons": first["reasons"],
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """The retrain period in months, its range over origins and how it was read."""
-
-    months: int
-    low: int
-    high: int
-    count_origins: int
-    count_censored: int
-    text: str
-
-
-def survival(triggers: pd.DataFrame) -> pd.DataFrame:
-    """Kaplan-Meier estimate of 'still no retrain due' by horizon: origins that
-    were never due are censored at the last horizon seen, not counted as due."""
-    times = np.where(
-        triggers["is_censored"],
-        triggers["observed_horizon_months"],
-        triggers["first_due_horizon_months"].fillna(0),
-    ).astype(int)
-    due = ~triggers["is_censored"].to_numpy(bool)
-    rows, still = [], 1.0
-    for horizon in range(1, int(times.max()) + 1):
-        at_risk = int((times >= horizon).sum())
-        events = int(((times == horizon) & due).sum())
-        if at_risk:
-            still *= 1 - events / at_risk
-        rows.append(
-            {"horizon_months": horizon, "at_risk": at_risk, "due": events, "survival": still}
-        )
-    return pd.DataFrame(rows)
-
-
-def recommend(triggers: pd.DataFrame, max_horizon: int) -> Recommendation:
-    """The retrain period from the first-due horizons of all origins.
-
-    Recommended: the Kaplan-Meier median time until a retrain is due (half of
-    the origins needed one by then). When fewer than half were ever due, the
-    median is not reached: the longest horizon still observed for at least
-    half of the origins is recommended (the evidence goes no further) and
-    the monitor is relied on for earlier triggers. Range: the earliest and
-    the latest horizon at which an origin was due (or the median when none)."""
-    if triggers.empty:
-        raise ValueError("no origin to recommend from")
-    curve = survival(triggers)
-    count = len(triggers)
-    censored = int(triggers["is_censored"].sum())
-    due_at = triggers.loc[~triggers["is_censored"], "first_due_horizon_months"].astype(int)
-    reached = curve[curve["survival"] <= 0.5]
-    if not reached.empty:
-        months = int(reached["horizon_months"].iloc[0])
-        text = (
-            f"retrain every {months} month(s): by then half of the {count} backtest origins "
-            f"needed a retrain (Kaplan-Meier median; origins were due after "
-            f"{due_at.min()} to {due_at.max()} months"
-            + (f", {censored} never due within the horizons seen" if censored else "")
-            + ")"
-        )
-    else:
-        supported = curve[curve["at_risk"] >= count / 2]
-        months = int(supported["horizon_months"].max()) if not supported.empty else 1
-        months = min(months, max_horizon)
-        early = (
-            f"{len(due_at)} of {count} origins were due earlier (after "
-            f"{due_at.min()} to {due_at.max()} months)"
-            if len(due_at)
-            else "no origin was ever due"
-        )
-        text = (
-            f"retrain every {months} month(s): fewer than half of the {count} backtest origins "
-            f"ever needed a retrain, and {months} months is the longest horizon at which at "
-            f"least half of them were still observed and not yet due; {early}, so run the "
-            "monitor on every refresh"
-        )
-    low = int(due_at.min()) if len(due_at) else months
-    high = int(due_at.max()) if len(due_at) else months
-    return Recommendation(months, min(low, months), max(high, months), count, censored, text)
-
-
-def sensitivity(points: pd.DataFrame, max_horizon: int) -> pd.DataFrame:
-    """The recommendation replayed under other thresholds."""
-    rows = []
-    for band_edge in BAND_EDGES:
-        for psi_threshold in (0.1, 0.25, 0.4):
-            for shift in (3.0, 5.0, 10.0):
-                rule = Rule(psi_threshold, shift, band_edge)
-                rec = recommend(first_triggers(apply_rule(points, rule)), max_horizon)
-                rows.append(
-                    {
-                        "band_edge": band_edge,
-                        "psi_threshold": psi_threshold,
-                        "share_shift_points": shift,
-                        "recommended_months": rec.months,
-                        "range_low_months": rec.low,
-                        "range_high_months": rec.high,
-                        "count_censored": rec.count_censored,
-                    }
-                )
-    return pd.DataFrame(rows)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from clustering.features import feature
-from clustering.naming import LATE_SHARE, NOTABLE, STRONG, known
-from clustering.profiles import SegmentProfile
+from clustering.ml.features import feature
+from clustering.ml.naming import LATE_SHARE, NOTABLE, STRONG, known
+from clustering.ml.profiling import SegmentProfile
 
 
 @dataclass(frozen=True)

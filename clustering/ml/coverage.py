@@ -29,13 +29,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clustering.features import FEATURE_NAMES, feature
+from clustering.errors import CoverageError
+from clustering.ml.features import FEATURE_NAMES, feature
 
 MIN_FEATURES = 3  # each customer gets three top traits
-
-
-class CoverageError(ValueError):
-    """Too few usable features to segment; says which and why."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
+
+from clustering.ml.features import FEATURE_NAMES
+from clustering.settings import Settings
 
 PSI_FLOOR = 1e-4
 
@@ -69,3 +73,25 @@ def best_jaccard(original: np.ndarray, members: np.ndarray, other: np.ndarray) -
             best = max(best, np.logical_and(mine, theirs).sum() / union if union else 0.0)
         scores[index] = best
     return scores
+
+
+def drift_reference(
+    frame: pd.DataFrame,
+    labels: np.ndarray,
+    n_segments: int,
+    settings: Settings,
+    model_features: tuple[str, ...] = FEATURE_NAMES,
+) -> dict[str, object]:
+    """Decile bins and shares of every core feature the model uses, and the
+    segment shares, of the data a model is fitted on."""
+    features = {}
+    for name in settings.stability.core_features:
+        if name not in model_features:
+            continue
+        values = frame[name].to_numpy(float, na_value=np.nan)
+        edges = bin_edges(values)
+        features[name] = {"edges": edges.tolist(), "shares": bin_shares(values, edges).tolist()}
+    return {
+        "features": features,
+        "label_shares": label_shares(labels, n_segments).tolist(),
+    }

@@ -12,6 +12,7 @@ customers to the segments already learned (scoring).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -23,9 +24,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
-from clustering.features import CustomerFeatures
+from clustering.ml.features import CustomerFeatures
+from clustering.settings import FAMILIES, Settings
 
-FAMILIES = ("kmeans", "gaussian_mixture")
 # Variance floor of the mixture components (on standardised features).
 REG_COVAR = 1e-4
 
@@ -266,3 +267,47 @@ def make_segmenter(
             ),
         ]
     )
+
+
+@dataclass(frozen=True)
+class Structure:
+    """A segmentation's shape and how it is fitted: family, number of segments,
+    features and starts. Selection, the backtest, the monitor and the
+    benchmarks all build their models from one of these."""
+
+    family: str
+    n_segments: int
+    n_init: int
+    random_state: int
+    # The model's features (None: every declared feature).
+    features: tuple[str, ...] | None = None
+    init_sample: int | None = 10_000
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        family: str,
+        n_segments: int,
+        features: Sequence[str] | None = None,
+    ) -> Structure:
+        """This family and size, fitted as the settings say (seed, starts, sample)."""
+        return cls(
+            family,
+            n_segments,
+            settings.n_init,
+            settings.random_state,
+            None if features is None else tuple(features),
+            settings.init_sample,
+        )
+
+    def make(self, seed: int | None = None) -> Pipeline:
+        """An unfitted pipeline of this structure (seed: default its own)."""
+        return make_segmenter(
+            self.n_segments,
+            self.family,
+            features=self.features,
+            random_state=self.random_state if seed is None else seed,
+            n_init=self.n_init,
+            init_sample=self.init_sample,
+        )

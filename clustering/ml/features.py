@@ -170,7 +170,7 @@ class CustomerFeatures(TransformerMixin, BaseEstimator):
         if missing:
             raise ValueError(
                 f"the frame lacks feature column(s) {', '.join(missing)}; read it with "
-                "clustering.warehouse.read_features"
+                "clustering.storage.readers.read_features"
             )
         return frame.loc[:, list(names)].to_numpy(dtype=float, na_value=np.nan)
 

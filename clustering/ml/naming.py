@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from clustering.profiles import SegmentProfile
+from clustering.ml.profiling import SegmentProfile
 
 NOTABLE = 0.4  # robust spreads: a difference a marketer would notice
 STRONG = 0.6  # a difference that defines the segment

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from clustering.features import FEATURE_NAMES, feature
+from clustering.ml.features import FEATURE_NAMES, feature
 
-# Member-level thresholds behind the words a name may claim (clustering.naming):
+# Member-level thresholds behind the words a name may claim (clustering.ml.naming):
 # a review average of 2 or less is an unhappy customer, 4 or more a satisfied one.
 UNHAPPY_REVIEW = 2.0
 SATISFIED_REVIEW = 4.0

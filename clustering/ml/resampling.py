@@ -111,6 +111,21 @@ def noise_refits(
     return found
 
 
+def refit_set(
+    make: Callable[[int], Pipeline],
+    frame: pd.DataFrame,
+    reference: np.ndarray,
+    seed: int,
+    seeds: int,
+    bootstraps: int,
+) -> list[Refit]:
+    """The refits a noise band is measured on: the reference fit's labels
+    (the model under judgement, or the production-seed refit), then
+    noise_refits. Model selection, the backtest and the monitor all measure
+    refit noise on this set."""
+    return [Refit("reference", reference), *noise_refits(make, frame, seed, seeds, bootstraps)]
+
+
 @dataclass(frozen=True)
 class NoiseBand:
     """The pairwise agreement of a set of refits of the same customers."""

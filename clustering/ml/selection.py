@@ -8,7 +8,7 @@ sample of customers and measured four ways:
   known to dominate Olist clusterings;
 - Davies-Bouldin (lower is better) and Calinski-Harabasz (higher is better);
 - refit stability, measured as the maintenance contract measures it
-  (clustering.refits): the candidate is refitted with `seed_rounds` other
+  (clustering.ml.resampling): the candidate is refitted with `seed_rounds` other
   seeds and on `bootstrap_rounds` resamples drawn with replacement, each
   refit labels the whole sample, and the adjusted Rand index (ARI) between
   every pair of refits gives the noise band. Segments that change when only
@@ -33,7 +33,7 @@ stable, selection stops with SelectionError.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,12 +46,12 @@ from sklearn.metrics import (
 )
 from sklearn.pipeline import Pipeline
 
-from clustering.features import FEATURE_NAMES, without_review
-from clustering.models import make_segmenter
-from clustering.refits import NoiseBand, Refit, noise_band, noise_refits
+from clustering.errors import PopulationError, SelectionError
+from clustering.ml.estimators import Structure
+from clustering.ml.features import FEATURE_NAMES, without_review
+from clustering.ml.resampling import NoiseBand, noise_band, refit_set
+from clustering.progress import Progress
 from clustering.settings import Settings
-
-Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -90,26 +90,21 @@ def _refit_band(
     def make(seed: int) -> Pipeline:
         return segmenter(family, n_segments, settings, features, seed)
 
-    refits = [
-        Refit("reference", model.named_steps["segments"].labels_),
-        *noise_refits(
-            make, frame, settings.random_state, settings.seed_rounds, settings.bootstrap_rounds
-        ),
-    ]
+    refits = refit_set(
+        make,
+        frame,
+        model.named_steps["segments"].labels_,
+        settings.random_state,
+        settings.seed_rounds,
+        settings.bootstrap_rounds,
+    )
     return noise_band(refits, settings.stability.noise_quantile, seed=settings.random_state)
 
 
 def segmenter(
     family: str, n_segments: int, settings: Settings, features: Sequence[str], seed: int
 ) -> Pipeline:
-    return make_segmenter(
-        n_segments,
-        family,
-        features=features,
-        random_state=seed,
-        n_init=settings.n_init,
-        init_sample=settings.init_sample,
-    )
+    return Structure.from_settings(settings, family, n_segments, features).make(seed)
 
 
 def evaluate_candidate(
@@ -159,10 +154,6 @@ def evaluate_candidate(
         "largest_segment_share": float(counts.max() / counts.sum()),
         "fit_seconds": fit_seconds,
     }
-
-
-class SelectionError(ValueError):
-    """No candidate structure refits to the same segmentation: nothing can be chosen."""
 
 
 def _is_stable(table: pd.DataFrame, settings: Settings) -> pd.Series:
@@ -255,10 +246,6 @@ def choose(table: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, str, 
     return table, str(row["family"]), int(row["n_segments"]), reason
 
 
-class PopulationError(ValueError):
-    """Too few customers for what was asked; says how many are needed and what to do."""
-
-
 # The options are the same on `clustering segments` and `clustering fit`.
 FIXED_STRUCTURE_HINT = (
     "the same command with --family kmeans --segments 3 (with make: "
@@ -315,7 +302,7 @@ def select_model(
     if settings.family is not None and settings.n_segments is not None:
         row = evaluate_candidate(frame, settings.family, settings.n_segments, settings, features)
         if progress:
-            progress(str(row["candidate"]))
+            progress(str(row["candidate"]), 1, 1)
         table = _fixed(pd.DataFrame([row]), settings)
         family, n_segments = str(row["family"]), int(row["n_segments"])
         reason = (
@@ -341,6 +328,6 @@ def select_model(
     for row in jobs:
         rows.append(row)
         if progress:
-            progress(str(row["candidate"]))
+            progress(str(row["candidate"]), len(rows), len(grid))
     table, family, n_segments, reason = choose(pd.DataFrame(rows), settings)
     return Selection(table=table, family=family, n_segments=n_segments, reason=reason)

@@ -22,7 +22,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from clustering.warehouse import WarehouseError, connect
+from clustering.errors import WarehouseError
+from clustering.storage.connection import CATALOG, connect
 
 # The schemas dbt builds tables in on both engines (views are not compared:
 # every view feeds a table that is).
@@ -196,3 +197,35 @@ def compare_warehouses(
             relations = (f'warehouse."{schema}"."{table}"', f'other."{schema}"."{table}"')
             outcomes.append(compare_relations(con, schema, table, relations, names))
     return outcomes
+
+
+# The persistent key maps (models/intermediate/keys): table -> (id, key) columns.
+KEY_MAPS: dict[str, tuple[str, str]] = {
+    "int_customer_id_keys": ("customer_id", "customer_key"),
+    "int_customer_unique_id_keys": ("customer_unique_id", "customer_unique_key"),
+    "int_order_id_keys": ("order_id", "order_key"),
+    "int_product_id_keys": ("product_id", "product_key"),
+    "int_review_id_keys": ("review_id", "review_key"),
+    "int_seller_id_keys": ("seller_id", "seller_key"),
+}
+
+
+def changed_keys(warehouse: Path, reference: Path) -> dict[str, int]:
+    """Per key map: ids of `reference` that `warehouse` lost or numbers otherwise.
+
+    Every count is 0 when the keys stayed stable from one version to the next."""
+    counts: dict[str, int] = {}
+    with connect(warehouse) as con:
+        con.execute("attach ? as reference (read_only)", [str(reference)])
+        for table, (id_column, key_column) in KEY_MAPS.items():
+            ((changed,),) = con.execute(
+                f"""
+                select count(*)
+                from reference.intermediate.{table} as before
+                left join {CATALOG}.intermediate.{table} as after
+                    on before.{id_column} = after.{id_column}
+                where after.{key_column} is distinct from before.{key_column}
+                """
+            ).fetchall()
+            counts[table] = int(changed)
+    return counts

@@ -17,9 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-class BuildError(RuntimeError):
-    """dbt failed; the message carries dbt's own error lines."""
+from clustering.errors import BuildError
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-
-class PublishError(RuntimeError):
-    """The warehouse cannot be published or rolled back; says why and what to do."""
-
+from clustering.errors import PublishError
+from clustering.storage.connection import checkpoint
 
 # The staged file gets a fixed, plain name whatever the published file is
 # called: dbt names the database after the file, and a name like `segments`
@@ -129,15 +125,9 @@ def discard(versions: Versions) -> None:
 
 def _checkpoint(path: Path) -> None:
     """Fold the write-ahead log into the file and check it opens read-only."""
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    checkpoint(path)
     if _wal(path).exists():
         raise PublishError(f"{path} still has a write-ahead log after a checkpoint; not publishing")
-    check = duckdb.connect(str(path), read_only=True)
-    check.close()
 
 
 def publish(versions: Versions) -> Path | None:
@@ -161,7 +151,7 @@ def publish(versions: Versions) -> Path | None:
     return kept
 
 
-def rollback(versions: Versions) -> Path:
+def swap_with_previous(versions: Versions) -> Path:
     """Swap the published and the previous version (rolling back twice undoes it).
 
     Returns the path now holding the version that was published."""

@@ -18,17 +18,20 @@ import plotly.express as px
 import plotly.graph_objects as go
 from sklearn.decomposition import PCA
 
-from clustering.features import FEATURES, REPEAT_WEIGHT, feature
+from clustering.ml.features import FEATURES, REPEAT_WEIGHT, feature
 from clustering.report.page import Card, ReportPage
-from clustering.segment_job import cutoff_note
 from clustering.settings import Settings
-from clustering.store import ModelError, load_model
-from clustering.warehouse import (
+from clustering.storage.connection import Connection, connect
+from clustering.storage.model_store import SavedModel, load_model
+from clustering.storage.readers import (
+    cutoff_note,
+    read_assignments,
     read_features,
     read_model_features,
-    read_segment_table,
-    read_sql,
+    read_segment_matches,
+    read_segment_rfm_crosstab,
 )
+from clustering.storage.segment_tables import read_segment_table
 
 PROJECTION_SAMPLE = 3_000
 PALETTE = px.colors.qualitative.D3  # hex colours, readable on white
@@ -136,9 +139,9 @@ def _heatmap_figure(contrasts: pd.DataFrame, profiles: pd.DataFrame) -> go.Figur
     return figure
 
 
-def _projection_figure(settings: Settings, assignments: pd.DataFrame) -> go.Figure:
-    saved = load_model(settings.models_path)
-    frame = read_features(settings.warehouse).frame
+def _projection_figure(
+    settings: Settings, saved: SavedModel, frame: pd.DataFrame, assignments: pd.DataFrame
+) -> go.Figure:
     sample = frame.sample(
         n=min(PROJECTION_SAMPLE, len(frame)), random_state=settings.random_state
     ).sort_values("customer_unique_key")
@@ -169,18 +172,6 @@ def _projection_figure(settings: Settings, assignments: pd.DataFrame) -> go.Figu
         legend={"orientation": "h", "y": -0.2},
     )
     return figure
-
-
-def _rfm_crosstab(settings: Settings) -> pd.DataFrame:
-    return read_sql(
-        settings.warehouse,
-        "select segments.segment_id, segments.segment_name, features.rfm_group, "
-        "count(*) as count_customers "
-        "from segments.customer_segments as segments "
-        "inner join marts.fct_customer_features as features "
-        "on segments.customer_unique_key = features.customer_unique_key "
-        "group by all order by all",
-    )
 
 
 def _crosstab_figure(crosstab: pd.DataFrame) -> go.Figure:
@@ -275,26 +266,22 @@ def _features_table(coverage: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _saved_caveats(settings: Settings, version: str) -> tuple[str, ...]:
-    """The caveats the fit of `version` recorded (none for an older model)."""
-    try:
-        saved = load_model(settings.models_path, version)
-    except ModelError:
-        return ()
-    return tuple(saved.metadata.get("caveats", ()))
-
-
 def render_report(settings: Settings) -> Path:
     """Write the segment report to settings.report_file and return its path."""
-    profiles = read_segment_table(settings.warehouse, "segment_profiles").sort_values("segment_id")
-    contrasts = read_segment_table(settings.warehouse, "segment_feature_contrasts")
-    selection = read_segment_table(settings.warehouse, "model_selection")
-    models = read_segment_table(settings.warehouse, "segment_models")
-    assignments = read_sql(
-        settings.warehouse,
-        "select customer_unique_key, segment_id, segment_name from segments.customer_segments",
-    )
+    with connect(settings.warehouse) as con:
+        return _render(settings, con)
+
+
+def _render(settings: Settings, con: Connection) -> Path:
+    profiles = read_segment_table(con, "segment_profiles").sort_values("segment_id")
+    contrasts = read_segment_table(con, "segment_feature_contrasts")
+    selection = read_segment_table(con, "model_selection")
+    models = read_segment_table(con, "segment_models")
+    assignments = read_assignments(con)
     version = str(profiles["model_version"].iloc[0])
+    # The model that scored these tables, loaded once for the caveats its
+    # fit recorded and for the projection.
+    saved = load_model(settings.models_path, version)
     model_row = models[models["model_version"] == version].iloc[0]
     as_of = pd.Timestamp(profiles["as_of_date"].iloc[0]).date()
     total = int(profiles["count_customers"].sum())
@@ -311,11 +298,11 @@ def render_report(settings: Settings) -> Path:
     )
     page.add_figure(_sizes_figure(profiles), "Share of customers and of revenue per segment.")
 
-    coverage = read_model_features(settings.warehouse, version)
+    coverage = read_model_features(con, version)
     left_out = coverage[~coverage["is_used"]] if not coverage.empty else coverage
     # The list as the fit made it (the table joins them into one text).
-    caveats = list(_saved_caveats(settings, version))
-    cutoff = cutoff_note(settings.warehouse)
+    caveats = list(saved.info.caveats)
+    cutoff = cutoff_note(con)
     if cutoff is not None:
         caveats.append(cutoff.line)
     if len(left_out) or caveats:
@@ -346,7 +333,8 @@ def render_report(settings: Settings) -> Path:
         f"here does not mean the segments overlap in all {len(contrasts['feature_name'].unique())} "
         "dimensions."
     )
-    page.add_figure(_projection_figure(settings, assignments), "2-D projection of a sample.")
+    projection = _projection_figure(settings, saved, read_features(con).frame, assignments)
+    page.add_figure(projection, "2-D projection of a sample.")
 
     page.add_heading("Learned segments and the RFM groups")
     page.add_paragraph(
@@ -356,7 +344,7 @@ def render_report(settings: Settings) -> Path:
         "questions (lifecycle stage versus experience and value) and can be combined in a "
         "campaign."
     )
-    crosstab = _rfm_crosstab(settings)
+    crosstab = read_segment_rfm_crosstab(con)
     page.add_figure(_crosstab_figure(crosstab), "Share of each segment in each RFM group.")
 
     page.add_heading("How the model was chosen")
@@ -402,30 +390,16 @@ def render_report(settings: Settings) -> Path:
     )
     page.add_table(_features_table(coverage), "Model features.")
     page.add_paragraph(
-        "Names are made from each segment's numbers by fixed rules (clustering/naming.py): "
+        "Names are made from each segment's numbers by fixed rules (clustering/ml/naming.py): "
         "recency and value words, 'repeat' or 'one-time buyers', then up to two qualifiers "
         "such as 'unhappy' or 'freight-heavy'. When the model is refitted, new segments are "
         "matched to the previous ones by their members (Hungarian matching on the Jaccard "
         "index) and keep id and name when the overlap is high enough."
     )
-    matches = read_sql(
-        settings.warehouse,
-        "select segment_id, previous_segment_id, jaccard, is_carried_over "
-        "from segments.segment_matches where model_version = ? order by segment_id",
-        [version],
-    ) if _has_matches(settings) else pd.DataFrame()  # fmt: skip
+    matches = read_segment_matches(con, version)
     if not matches.empty:
         page.add_table(
             matches,
             f"Matches with the previous model {model_row['previous_model_version']}.",
         )
     return page.write(settings.report_file)
-
-
-def _has_matches(settings: Settings) -> bool:
-    tables = read_sql(
-        settings.warehouse,
-        "select count(*) as n from information_schema.tables "
-        "where table_schema = 'segments' and table_name = 'segment_matches'",
-    )
-    return bool(np.asarray(tables["n"])[0])

@@ -13,13 +13,14 @@ import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from clustering.features import feature
+from clustering.errors import ModelError
+from clustering.ml.features import feature
 from clustering.report.page import ReportPage
 from clustering.settings import Settings
-from clustering.store import ModelError, load_model
+from clustering.storage.model_store import load_model
 
 if TYPE_CHECKING:
-    from clustering.maintenance import StabilityOutcome
+    from clustering.jobs.stability import StabilityOutcome
 
 PALETTE = px.colors.qualitative.D3
 
@@ -196,8 +197,8 @@ def _for_marketing(page: ReportPage, settings: Settings, outcome: StabilityOutco
         saved = load_model(settings.models_path)
     except ModelError:
         saved = None
-    if saved is not None and saved.metadata.get("family") == outcome.structure.family:
-        fitted = pd.Timestamp(saved.metadata["as_of_date"])
+    if saved is not None and saved.info.family == outcome.structure.family:
+        fitted = pd.Timestamp(saved.info.as_of_date)
         due = fitted + pd.DateOffset(months=rec.months)
         page.add_paragraph(
             f"Next scheduled retrain: {due:%d %B %Y} ({rec.months} month(s) after "

@@ -25,14 +25,12 @@ from datetime import date
 
 import duckdb
 
-SCHEMA = "segments"
-HISTORY = f"{SCHEMA}.customer_segment_history"
-SIZES = f"{SCHEMA}.segment_size_history"
-ASSIGNMENTS = f"{SCHEMA}.customer_segments"
+from clustering.errors import HistoryError
+from clustering.storage.segment_tables import SEGMENTS_SCHEMA
 
-
-class HistoryError(ValueError):
-    """Scoring would rewrite recorded history; the message says what to do."""
+HISTORY = f"{SEGMENTS_SCHEMA}.customer_segment_history"
+SIZES = f"{SEGMENTS_SCHEMA}.segment_size_history"
+ASSIGNMENTS = f"{SEGMENTS_SCHEMA}.customer_segments"
 
 
 @dataclass(frozen=True)

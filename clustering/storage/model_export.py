@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from clustering.features import CustomerFeatures, feature
-from clustering.models import SegmentModel
-from clustering.store import ModelError, SavedModel
+from clustering.errors import ModelError
+from clustering.ml.estimators import SegmentModel
+from clustering.ml.features import CustomerFeatures, feature
+from clustering.storage.model_store import SavedModel
 
 FEATURES_FILE = "segment_model_features.csv"
 SEGMENTS_FILE = "segment_model_segments.csv"

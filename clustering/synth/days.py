@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clustering.errors import InputError
 from clustering.synth import tables as t
 from clustering.synth import writer as w
 
@@ -100,9 +101,7 @@ def cut_to_day(source: Path, out: Path, day: date) -> dict[str, int]:
     source, out = Path(source), Path(out)
     missing = [name for name in t.FILES if not (source / name).is_file()]
     if missing:
-        raise FileNotFoundError(
-            f"{source} lacks {', '.join(missing)}; expected the nine Kaggle files"
-        )
+        raise InputError(f"{source} lacks {', '.join(missing)}; expected the nine Kaggle files")
     out.mkdir(parents=True, exist_ok=True)
     cutoff = datetime.combine(day + timedelta(days=1), time())
     written: dict[str, int] = {}

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from clustering.errors import SettingsError
+from clustering.progress import Progress
 from clustering.synth import reference as ref
 from clustering.synth import tables as t
 from clustering.synth.calendar import Calendar
@@ -29,19 +31,26 @@ def _rng(ss: np.random.SeedSequence) -> np.random.Generator:
 
 def _check(scale: float, seed: int, faults: int) -> None:
     if not (isinstance(scale, int | float) and np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive number, got {scale!r}; use 1 for the real size")
+        raise SettingsError(
+            f"scale must be a positive number, got {scale!r}; use 1 for the real size"
+        )
     if scale > 1000:
-        raise ValueError(f"scale {scale} is too large; at most 1000 is supported")
+        raise SettingsError(f"scale {scale} is too large; at most 1000 is supported")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise SettingsError(f"seed must be a non-negative integer, got {seed!r}")
     if isinstance(faults, bool) or not isinstance(faults, int) or faults < 0:
-        raise ValueError(
+        raise SettingsError(
             f"faults must be a non-negative integer, got {faults!r}; 0 gives clean data"
         )
 
 
 def generate(
-    out_dir: Path, *, scale: float = 1.0, seed: int = 42, faults: int = 0
+    out_dir: Path,
+    *,
+    scale: float = 1.0,
+    seed: int = 42,
+    faults: int = 0,
+    progress: Progress | None = None,
 ) -> GenerationSummary:
     """Write the nine Olist CSV files into ``out_dir`` and return what was written.
 
@@ -49,7 +58,8 @@ def generate(
     linearly, geolocation with ``min(scale, 1)``, the translation is fixed);
     the same ``(scale, seed, faults)`` always gives byte-identical files.
     ``faults`` > 0 adds that many faulty records of each kind, listed in the
-    summary; 0 gives clean data.
+    summary; 0 gives clean data. ``progress`` hears of every chunk of orders
+    written.
     """
     _check(scale, seed, faults)
     out_dir = Path(out_dir)
@@ -87,6 +97,8 @@ def generate(
             files[t.REVIEWS].write_columns(t.review_columns(chunk, chunk.review_rows))
             if chunk_plan.index == 0:
                 injector.remember(chunk)
+            if progress:
+                progress(f"orders chunk {chunk_plan.index + 1}", chunk_plan.index + 1, len(plan))
 
         tail = _rng(tail_ss)
         products = np.flatnonzero(catalog.sold)

@@ -1,0 +1,1 @@
+"""Operations: running dbt, publishing a warehouse version, comparing two builds."""

@@ -1,0 +1,238 @@
+"""Named readers of the marts and the audit tables: every query the jobs and
+the reports run against the warehouse, each with an error that says how to
+fix a missing table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from clustering.errors import WarehouseError
+from clustering.ml.features import FEATURE_NAMES, schema_fingerprint
+from clustering.storage.connection import Connection, opened, table_columns, table_exists
+from clustering.storage.segment_tables import SEGMENTS_SCHEMA
+
+Source = Path | Connection
+
+FEATURES_SCHEMA = "marts"
+
+
+FEATURES_TABLE = "fct_customer_features"
+
+
+# Columns read besides the model features: identity, context for profiles.
+CONTEXT_COLUMNS: tuple[str, ...] = (
+    "as_of_date",
+    "customer_unique_key",
+    "customer_unique_id",
+    "customer_state",
+    "rfm_group",
+    "is_repeat_buyer",
+)
+
+
+@dataclass(frozen=True)
+class FeatureTable:
+    """The features mart as read for fitting or scoring."""
+
+    frame: pd.DataFrame
+    as_of_date: date
+    fingerprint: str  # of the model feature columns' names and types
+
+    @property
+    def count_customers(self) -> int:
+        return len(self.frame)
+
+
+def read_features(warehouse: Source) -> FeatureTable:
+    """Every person's row of marts.fct_customer_features: context and feature columns.
+
+    Raises WarehouseError naming the missing table or columns and the fix."""
+    wanted = CONTEXT_COLUMNS + FEATURE_NAMES
+    with opened(warehouse) as con:
+        columns = table_columns(con, FEATURES_SCHEMA, FEATURES_TABLE)
+        if not columns:
+            raise WarehouseError(
+                f"table {FEATURES_SCHEMA}.{FEATURES_TABLE} not found in {warehouse}; "
+                "run `dbt build` first"
+            )
+        missing = [name for name in wanted if name not in columns]
+        if missing:
+            raise WarehouseError(
+                f"{FEATURES_SCHEMA}.{FEATURES_TABLE} in {warehouse} lacks column(s) "
+                f"{', '.join(missing)}; the warehouse is older than this package: "
+                "run `dbt build` first"
+            )
+        select_list = ", ".join(wanted)
+        frame = con.execute(
+            f"select {select_list} from {FEATURES_SCHEMA}.{FEATURES_TABLE} "
+            "order by customer_unique_key"
+        ).df()
+    if frame.empty:
+        raise WarehouseError(
+            f"{FEATURES_SCHEMA}.{FEATURES_TABLE} in {warehouse} is empty; check the input "
+            "files and audit.audit_load_summary, then run `dbt build`"
+        )
+    dates = frame["as_of_date"].unique()
+    if len(dates) != 1:
+        raise WarehouseError(
+            f"{FEATURES_SCHEMA}.{FEATURES_TABLE} holds {len(dates)} as-of dates; expected one"
+        )
+    fingerprint = schema_fingerprint({name: columns[name] for name in FEATURE_NAMES})
+    return FeatureTable(
+        frame=frame,
+        as_of_date=pd.Timestamp(dates[0]).date(),
+        fingerprint=fingerprint,
+    )
+
+
+SNAPSHOTS_TABLE = "fct_customer_features_at_cutoffs"
+
+
+def read_snapshots(warehouse: Source) -> pd.DataFrame:
+    """marts.fct_customer_features_at_cutoffs: every person at every cutoff."""
+    wanted = CONTEXT_COLUMNS + FEATURE_NAMES
+    with opened(warehouse) as con:
+        columns = table_columns(con, FEATURES_SCHEMA, SNAPSHOTS_TABLE)
+        missing = [name for name in wanted if name not in columns]
+        if not columns or missing:
+            what = "not found" if not columns else f"lacks column(s) {', '.join(missing)}"
+            raise WarehouseError(
+                f"table {FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} {what} in {warehouse}; "
+                "build the monthly snapshots first: `dbt build --selector stability` "
+                "(after the daily build)"
+            )
+        frame = con.execute(
+            f"select {', '.join(wanted)} from {FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} "
+            "order by as_of_date, customer_unique_key"
+        ).df()
+    if frame.empty:
+        raise WarehouseError(
+            f"{FEATURES_SCHEMA}.{SNAPSHOTS_TABLE} in {warehouse} is empty; check the dbt var "
+            "stability_cutoffs against the data's dates"
+        )
+    return frame
+
+
+def read_purchases(warehouse: Source) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Every purchase (person, time, value) and the instant the data end (the
+    marts' cutoff: purchases after it are not in the warehouse)."""
+    with opened(warehouse) as con:
+        if not table_exists(con, FEATURES_SCHEMA, "fct_orders"):
+            raise WarehouseError(
+                f"table {FEATURES_SCHEMA}.fct_orders not found in {warehouse}; "
+                "run `dbt build` first"
+            )
+        frame = con.execute(
+            "select customer_unique_key, purchased_at, cast(order_value_brl as double) "
+            f"as order_value_brl from {FEATURES_SCHEMA}.fct_orders where is_purchase"
+        ).df()
+        ((as_of,),) = con.execute(
+            f"select max(as_of_date) from {FEATURES_SCHEMA}.fct_orders"
+        ).fetchall()
+    return frame, pd.Timestamp(as_of) + pd.Timedelta(days=1)
+
+
+def read_as_of_reconciliation(warehouse: Source) -> dict[str, object] | None:
+    """The one row of audit.audit_as_of_reconciliation (None when the warehouse
+    predates it): what the as-of date leaves out of the marts."""
+    with opened(warehouse) as con:
+        if not table_exists(con, "audit", "audit_as_of_reconciliation"):
+            return None
+        frame = con.execute("select * from audit.audit_as_of_reconciliation").df()
+    return frame.iloc[0].to_dict() if len(frame) else None
+
+
+def read_model_features(warehouse: Source, model_version: str) -> pd.DataFrame:
+    """segments.model_features of one model (empty for a model fitted before
+    the coverage policy)."""
+    with opened(warehouse) as con:
+        if not table_exists(con, SEGMENTS_SCHEMA, "model_features"):
+            return pd.DataFrame()
+        return con.execute(
+            f"select * from {SEGMENTS_SCHEMA}.model_features where model_version = ? "
+            "order by feature_name",
+            [model_version],
+        ).df()
+
+
+@dataclass(frozen=True)
+class CutoffNote:
+    """Staged orders the marts leave out because they were purchased after the as-of date."""
+
+    as_of_date: str
+    as_of_date_source: str
+    count_orders: int
+    payments_brl: float
+
+    @property
+    def line(self) -> str:
+        one = self.count_orders == 1
+        return (
+            f"{self.count_orders:,} staged order{'' if one else 's'} (R$ "
+            f"{self.payments_brl:,.2f} of payments) {'was' if one else 'were'} purchased after "
+            f"the as-of date {self.as_of_date} ({self.as_of_date_source}) and "
+            f"{'is' if one else 'are'} not in the marts: see audit.audit_as_of_reconciliation; "
+            "set the dbt var as_of_date to move the cut"
+        )
+
+
+def cutoff_note(warehouse: Source) -> CutoffNote | None:
+    """What the as-of date leaves out of the marts (None when nothing is)."""
+    row = read_as_of_reconciliation(warehouse)
+    if row is None or not row["count_orders_after_cutoff"]:
+        return None
+    return CutoffNote(
+        as_of_date=str(pd.Timestamp(row["as_of_date"]).date()),
+        as_of_date_source=str(row["as_of_date_source"]),
+        count_orders=int(row["count_orders_after_cutoff"]),
+        payments_brl=float(row["payments_after_cutoff_brl"] or 0.0),
+    )
+
+
+def read_load_summary(warehouse: Source) -> pd.DataFrame:
+    """audit.audit_load_summary: raw, staged and rejected rows per input file."""
+    with opened(warehouse) as con:
+        return con.execute(
+            "select source_file, raw_rows, staged_rows, rejected_rows "
+            "from audit.audit_load_summary order by source_file"
+        ).df()
+
+
+def read_assignments(warehouse: Source) -> pd.DataFrame:
+    """Every customer's segment id and name (segments.customer_segments)."""
+    with opened(warehouse) as con:
+        return con.execute(
+            "select customer_unique_key, segment_id, segment_name "
+            f"from {SEGMENTS_SCHEMA}.customer_segments"
+        ).df()
+
+
+def read_segment_rfm_crosstab(warehouse: Source) -> pd.DataFrame:
+    """Customers per segment x rule-based RFM group."""
+    with opened(warehouse) as con:
+        return con.execute(
+            "select segments.segment_id, segments.segment_name, features.rfm_group, "
+            "count(*) as count_customers "
+            f"from {SEGMENTS_SCHEMA}.customer_segments as segments "
+            f"inner join {FEATURES_SCHEMA}.{FEATURES_TABLE} as features "
+            "on segments.customer_unique_key = features.customer_unique_key "
+            "group by all order by all"
+        ).df()
+
+
+def read_segment_matches(warehouse: Source, model_version: str) -> pd.DataFrame:
+    """How one model's segments matched the previous model's (empty when no
+    model was matched yet)."""
+    with opened(warehouse) as con:
+        if not table_exists(con, SEGMENTS_SCHEMA, "segment_matches"):
+            return pd.DataFrame()
+        return con.execute(
+            "select segment_id, previous_segment_id, jaccard, is_carried_over "
+            f"from {SEGMENTS_SCHEMA}.segment_matches where model_version = ? "
+            "order by segment_id",
+            [model_version],
+        ).df()
