@@ -128,9 +128,10 @@ browser:
 	fi
 
 test: $(STAMP) browser lint
-	# Two workers (pytest-xdist), a test file each at a time; the 30-day replay
-	# starts first (tests/conftest.py) and runs beside the rest.
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	# Two workers (pytest-xdist): a test file's tests together on one worker,
+	# the longest files first and the real-extract shapes one by one to the
+	# free worker (tests/conftest.py).
+	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache

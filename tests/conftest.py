@@ -47,11 +47,27 @@ def tiny_dataset(tmp_path_factory):
     return root
 
 
-# The month replayed day by day and the Spark build are the longest tests by
-# far: started first, they run beside everything else when the suite runs on
-# two workers (make test).
-FIRST_FILES = ("test_replay.py", "test_spark.py")
+# How the suite shares two workers (make test: pytest-xdist, --dist loadgroup).
+# A file's tests stay together on one worker (they share module fixtures
+# that are costly to build twice), except in SPREAD files, whose tests are
+# independent and long: they go one by one to whichever worker is free, so
+# neither worker idles at the end. Longest first: the month replayed day by
+# day and the Spark build, then the real-extract shapes and the end-to-end
+# job.
+FIRST_FILES = (
+    "test_replay.py",
+    "test_spark.py",
+    "test_real_extracts.py",
+    "test_segments_end_to_end.py",
+    "test_refresh.py",
+    "test_segment_job.py",
+)
+SPREAD = ("test_real_extracts.py",)
 
 
 def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.path.name not in FIRST_FILES)
+    order = {name: rank for rank, name in enumerate(FIRST_FILES)}
+    items.sort(key=lambda item: order.get(item.path.name, len(order)))
+    for item in items:
+        if item.path.name not in SPREAD:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))

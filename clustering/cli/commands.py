@@ -7,6 +7,7 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -47,6 +48,27 @@ app = typer.Typer(
 )
 
 
+Command = Callable[..., None]
+
+
+def command(*args: object, **kwargs: object) -> Callable[[Command], Command]:
+    """`app.command`, with what the library raises for something the user can
+    fix (ClusteringError) turned into one `error:` line and exit code 2; any
+    other exception is a bug and keeps its traceback."""
+
+    def register(function: Command) -> Command:
+        @functools.wraps(function)
+        def run(*call_args: object, **call_kwargs: object) -> None:
+            try:
+                function(*call_args, **call_kwargs)
+            except ClusteringError as error:
+                _fail(str(error))
+
+        return app.command(*args, **kwargs)(run)  # type: ignore[arg-type]
+
+    return register
+
+
 def _fail(message: str) -> None:
     # One line, whatever the library's message holds (dbt's output has several).
     typer.echo(f"error: {' '.join(message.splitlines())}", err=True)
@@ -69,7 +91,7 @@ AS_OF_DAY_HELP = (
 )
 
 
-@app.command()
+@command()
 def generate(
     out: Annotated[Path, typer.Option(help=OUT_HELP)] = Path("data/olist"),
     scale: Annotated[float, typer.Option(help=SCALE_HELP)] = 1.0,
@@ -132,11 +154,7 @@ SEED_MODEL_HELP = "Random seed of every fit; the same data and seed give the sam
 
 
 def _settings(**overrides: object) -> Settings:
-    try:
-        return Settings.from_environment(**overrides)
-    except ClusteringError as error:
-        _fail(str(error))
-        raise  # unreachable: _fail exits
+    return Settings.from_environment(**overrides)
 
 
 SeedOption = Annotated[int | None, typer.Option("--seed", help=SEED_MODEL_HELP)]
@@ -187,16 +205,12 @@ def _fit_settings(
 
 def _comparing(settings: Settings, title: str, run: Callable[[Progress, Progress], T]) -> T:
     """Run a fit (alone or inside the segment job) under a progress bar of its
-    steps and of the candidates compared; errors as one line."""
+    steps and of the candidates compared."""
     with watch(title) as watching:
-        try:
-            return run(watching.units, watching.steps)
-        except ClusteringError as error:
-            _fail(str(error))
-            raise  # unreachable: _fail exits
+        return run(watching.units, watching.steps)
 
 
-@app.command()
+@command()
 def fit(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -246,7 +260,7 @@ INPUT_DIR_HELP = (
 )
 
 
-@app.command()
+@command()
 def segments(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -288,7 +302,7 @@ def segments(
     )
 
 
-@app.command()
+@command()
 def score(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -301,10 +315,7 @@ def score(
 ) -> None:
     """Assign every customer to a segment of the saved model (no refit) and publish the tables."""
     settings = _settings(warehouse=warehouse, model_dir=model_dir, export_dir=export_dir)
-    try:
-        outcome = score_segments(settings)
-    except ClusteringError as error:
-        _fail(str(error))
+    outcome = score_segments(settings)
     typer.echo(
         f"scored {outcome.count_customers:,} customers as of {outcome.as_of_date} with model "
         f"{outcome.model_version} in {outcome.seconds:.1f} s: segments.customer_segments, "
@@ -324,7 +335,7 @@ MODEL_EXPORT_HELP = (
 )
 
 
-@app.command("export-model")
+@command("export-model")
 def export_model_command(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -333,11 +344,8 @@ def export_model_command(
     """Write the saved model as plain CSV data (features, segments, centres) for scoring
     inside the warehouse: `dbt build --selector sql_scoring`."""
     settings = _settings(warehouse=warehouse, model_dir=model_dir, model_export_dir=out)
-    try:
-        saved = load_model(settings.models_path)
-        paths = export_model(saved, settings.model_export_path)
-    except ClusteringError as error:
-        _fail(str(error))
+    saved = load_model(settings.models_path)
+    paths = export_model(saved, settings.model_export_path)
     typer.echo(
         f"exported model {saved.version} to {settings.model_export_path}: "
         + ", ".join(path.name for path in paths)
@@ -363,7 +371,7 @@ AS_OF_DATE_HELP = (
 )
 
 
-@app.command()
+@command()
 def refresh(
     input: Annotated[Path, typer.Option(help=INPUT_HELP)],
     as_of_date: Annotated[str | None, typer.Option(help=AS_OF_DATE_HELP)] = None,
@@ -390,12 +398,9 @@ def refresh(
             _fail(f"--as-of-date must be a date as YYYY-MM-DD, got {as_of_date!r}")
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
     with watch("refresh", log_steps=True) as watching:
-        try:
-            outcome = run_refresh(
-                input, settings, as_of_date=day, run_tests=not skip_tests, step=watching.steps
-            )
-        except ClusteringError as error:
-            _fail(str(error))
+        outcome = run_refresh(
+            input, settings, as_of_date=day, run_tests=not skip_tests, step=watching.steps
+        )
     seconds = outcome.seconds
     phases = ", ".join(
         f"{name} {value:.1f} s" for name, value in seconds.items() if name != "total"
@@ -424,24 +429,21 @@ def refresh(
         typer.echo(f"previous version kept as {outcome.previous} (`clustering rollback`)")
 
 
-@app.command()
+@command()
 def rollback(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
 ) -> None:
     """Publish the version before the last refresh again (run twice to undo) and
     rewrite the campaign exports from it."""
     settings = _settings(warehouse=warehouse)
-    try:
-        kept = roll_back(settings)
-    except ClusteringError as error:
-        _fail(str(error))
+    kept = roll_back(settings)
     typer.echo(
         f"published the previous version of {settings.warehouse} again; the rolled-back one is "
         f"kept as {kept}"
     )
 
 
-@app.command()
+@command()
 def report(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -454,14 +456,11 @@ def report(
 ) -> None:
     """Write the offline HTML segment report for marketing."""
     settings = _settings(warehouse=warehouse, model_dir=model_dir, report_path=out)
-    try:
-        path = render_report(settings)
-    except ClusteringError as error:
-        _fail(str(error))
+    path = render_report(settings)
     typer.echo(f"report written to {path}")
 
 
-@app.command()
+@command()
 def stability(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -498,21 +497,18 @@ def stability(
         n_segments=segments,
         stability_report_path=out,
     )
-    try:
-        config = replace(
-            base.stability,
-            **{
-                key: value
-                for key, value in {
-                    "origin_step_months": origin_step,
-                    "max_horizon_months": max_horizon,
-                    "min_customers": min_customers,
-                }.items()
-                if value is not None
-            },
-        )
-    except ClusteringError as error:
-        _fail(str(error))
+    config = replace(
+        base.stability,
+        **{
+            key: value
+            for key, value in {
+                "origin_step_months": origin_step,
+                "max_horizon_months": max_horizon,
+                "min_customers": min_customers,
+            }.items()
+            if value is not None
+        },
+    )
     settings = base.with_(stability=config)
     with watch("backtest") as watching:
         try:
@@ -525,8 +521,6 @@ def stability(
                 "a refit on every refresh, without a retrain period"
             )
             return
-        except ClusteringError as error:
-            _fail(str(error))
     report = render_stability_report(settings, outcome)
     rec = outcome.recommendation
     typer.echo(f"{rec.text[0].upper()}{rec.text[1:]}.")
@@ -537,7 +531,7 @@ def stability(
     )
 
 
-@app.command()
+@command()
 def monitor(
     warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
     model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
@@ -546,10 +540,7 @@ def monitor(
 
     Exit code 0 either way (the answer is in the line and the table)."""
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
-    try:
-        assessment = run_monitor(settings)
-    except ClusteringError as error:
-        _fail(str(error))
+    assessment = run_monitor(settings)
     typer.echo(assessment.line)
 
 
