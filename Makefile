@@ -131,7 +131,7 @@ test: $(STAMP) browser lint
 	# Two workers (pytest-xdist): a test file's tests together on one worker,
 	# the longest files first and the real-extract shapes one by one to the
 	# free worker (tests/conftest.py).
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache

@@ -47,20 +47,26 @@ def tiny_dataset(tmp_path_factory):
     return root
 
 
-# How the suite shares two workers (make test: pytest-xdist, --dist loadgroup).
+# How the suite shares two workers (make test: pytest-xdist, --dist loadgroup
+# in this order: --no-loadscope-reorder, else xdist starts the files with the
+# most tests first).
 # A file's tests stay together on one worker (they share module fixtures
 # that are costly to build twice), except in SPREAD files, whose tests are
 # independent and long: they go one by one to whichever worker is free, so
-# neither worker idles at the end. Longest first: the month replayed day by
-# day and the Spark build, then the real-extract shapes and the end-to-end
+# neither worker idles at the end. Longest first (measured): the Spark build,
+# the month replayed day by day, the real-extract shapes, the end-to-end
 # job.
 FIRST_FILES = (
-    "test_replay.py",
     "test_spark.py",
+    "test_replay.py",
     "test_real_extracts.py",
     "test_segments_end_to_end.py",
-    "test_refresh.py",
+    "test_sql_scoring.py",
     "test_segment_job.py",
+    "test_input_errors.py",
+    "test_dbt_tests_catch_bad_data.py",
+    "test_refresh.py",
+    "test_key_stability.py",
 )
 SPREAD = ("test_real_extracts.py",)
 

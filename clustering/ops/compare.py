@@ -1,5 +1,7 @@
-"""Compare what the two engines built: the DuckDB warehouse file against the
-tables a local Spark (`dbt build --target spark`) wrote.
+"""Compare two builds: what the two engines built (the DuckDB warehouse file
+against the tables a local Spark, `dbt build --target spark`, wrote), and the
+integer key maps of two versions of one warehouse (the daily refresh refuses
+a day that would renumber a key).
 
 The Spark side is read from its Parquet files with DuckDB, not through Spark:
 an independent reader, and no second JVM. The session profile keeps every
