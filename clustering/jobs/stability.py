@@ -34,28 +34,24 @@ from clustering.storage.readers import read_purchases, read_snapshots
 from clustering.storage.segment_tables import write_segment_tables
 
 
-def production_structure(settings: Settings, saved: SavedModel | None) -> Structure:
-    """The structure under contract: --family/--segments, else the saved model's."""
-    if settings.family is not None and settings.n_segments is not None:
-        return Structure.from_settings(settings, settings.family, settings.n_segments)
-    if saved is None:
-        try:
-            load_model(settings.models_path)
-        except ModelError as error:
+def production_structure(settings: Settings) -> tuple[Structure, SavedModel | None]:
+    """The structure under contract (--family/--segments, else the saved
+    model's) and the saved model, loaded once (None: none saved, allowed only
+    when the structure is given)."""
+    fixed = settings.family is not None and settings.n_segments is not None
+    try:
+        saved = load_model(settings.models_path)
+    except ModelError as error:
+        if not fixed:
             raise ModelError(
                 f"{error} (the backtest refits the production model's structure), or give "
                 "--family and --segments"
             ) from None
-    assert saved is not None  # load_model raised otherwise
-    return saved.structure(settings)
-
-
-def _current_model(settings: Settings) -> SavedModel | None:
-    """The saved model the contract is for, loaded once (None: none saved yet)."""
-    try:
-        return load_model(settings.models_path)
-    except ModelError:
-        return None
+        saved = None
+    if fixed:
+        return Structure.from_settings(settings, settings.family, settings.n_segments), saved
+    assert saved is not None  # loaded above, or raised
+    return saved.structure(settings), saved
 
 
 @dataclass(frozen=True)
@@ -89,8 +85,7 @@ def run_stability(settings: Settings, progress: Progress | None = None) -> Stabi
     """Backtest, decide and write the evidence to the warehouse (the CLI then
     draws the report from it: clustering.report.stability)."""
     config = settings.stability
-    saved = _current_model(settings)
-    structure = production_structure(settings, saved)
+    structure, saved = production_structure(settings)
     snapshots = read_snapshots(settings.warehouse)
     if structure.features is None:
         # A structure given by the operator: the features the coverage policy
