@@ -1,0 +1,1 @@
+{{ purchase_summary(ref('fct_orders')) }}

@@ -1,0 +1,1 @@
+{{ purchase_summary(ref('int_orders_at_cutoffs')) }}
