@@ -69,6 +69,34 @@ class StabilitySettings:
 
 
 @dataclass(frozen=True)
+class ValueSettings:
+    """How the value model is chosen, proven on holdout periods and monitored."""
+
+    # bg_nbd, modified_bg_nbd or auto (modified when one-time buyers dominate).
+    variant: str = "auto"
+    # Holdout: up to this many monthly cutoffs, this many months apart, the
+    # latest with a complete 90-day window; each needs enough people to fit.
+    holdout_cutoffs: int = 4
+    holdout_step_months: int = 2
+    min_customers: int = 1_000
+    min_repeat_buyers: int = 20
+    # The monitor's normal range of actual / predicted purchases over 90 days:
+    # the holdout's range widened by this factor on each side (a few cutoffs
+    # are a small sample of how far a good model can be off).
+    drift_margin: float = 1.25
+
+    def __post_init__(self) -> None:
+        if self.variant not in ("auto", "bg_nbd", "modified_bg_nbd"):
+            raise SettingsError(
+                f"value variant must be auto, bg_nbd or modified_bg_nbd, got {self.variant}"
+            )
+        if self.holdout_cutoffs < 0 or self.holdout_step_months < 1:
+            raise SettingsError("holdout_cutoffs must be >= 0 and holdout_step_months >= 1")
+        if self.drift_margin < 1:
+            raise SettingsError(f"drift_margin must be at least 1, got {self.drift_margin}")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where things are and how segments are selected, fitted and named."""
 
@@ -128,6 +156,9 @@ class Settings:
     n_init: int = 30
     init_sample: int = 10_000
     stability: StabilitySettings = StabilitySettings()
+    value: ValueSettings = ValueSettings()
+    # Saved value models; None = value_models/ beside the warehouse.
+    value_model_dir: Path | None = None
     # Processes comparing candidates (this machine has 2 cores).
     n_jobs: int = 2
 
@@ -185,6 +216,10 @@ class Settings:
     @property
     def models_path(self) -> Path:
         return self.model_dir or self.warehouse.parent / "models"
+
+    @property
+    def value_models_path(self) -> Path:
+        return self.value_model_dir or self.warehouse.parent / "value_models"
 
     @property
     def exports_path(self) -> Path:

@@ -25,7 +25,7 @@ from clustering.storage.history import MembershipChange, record_membership
 from clustering.storage.model_export import export_model
 from clustering.storage.model_store import SavedModel, load_model
 from clustering.storage.readers import FeatureTable, read_features
-from clustering.storage.segment_tables import write_segment_tables
+from clustering.storage.segment_tables import VALUE_PROFILE_COLUMNS, write_segment_tables
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ def _profiles_frame(
             "marketing_action": rule.action,
             "action_reason": rule.reason,
             "dominant_rfm_group": profile.dominant_rfm_group,
+            # Filled by the value scoring when a value model exists.
+            **dict.fromkeys(VALUE_PROFILE_COLUMNS),
         }
         rows.append(row)
     return pd.DataFrame(rows)

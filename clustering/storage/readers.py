@@ -236,3 +236,87 @@ def read_segment_matches(warehouse: Source, model_version: str) -> pd.DataFrame:
             "order by segment_id",
             [model_version],
         ).df()
+
+
+# The purchase summary the value model reads (models/marts, docs block
+# purchase_summary_policy), at the as-of date and at each monthly cutoff.
+SUMMARY_TABLE = "fct_customer_purchase_summary"
+SUMMARY_AT_CUTOFFS_TABLE = "fct_customer_purchase_summary_at_cutoffs"
+OUTCOMES_TABLE = "fct_customer_purchases_after_cutoffs"
+MONITOR_SUMMARY_TABLE = "fct_customer_purchase_summary_before_monitor_window"
+
+
+def _read_mart(warehouse: Source, table: str, sql: str, fix: str) -> pd.DataFrame:
+    with opened(warehouse) as con:
+        if not table_exists(con, FEATURES_SCHEMA, table):
+            raise WarehouseError(f"table {FEATURES_SCHEMA}.{table} not found in {warehouse}; {fix}")
+        return con.execute(sql).df()
+
+
+_SUMMARY_COLUMNS = (
+    "as_of_date, customer_unique_key, customer_unique_id, count_orders, count_purchase_days, "
+    "count_repeat_purchases, recency_days, customer_age_days, days_since_last_purchase, "
+    "cast(total_spend_brl as double) as total_spend_brl, "
+    "cast(avg_repeat_value_brl as double) as avg_repeat_value_brl"
+)
+
+
+def read_purchase_summary(warehouse: Source, table: str = SUMMARY_TABLE) -> pd.DataFrame:
+    """marts.fct_customer_purchase_summary (or, with MONITOR_SUMMARY_TABLE, the
+    summary at the start of the value monitor's window): one row per person,
+    ordered by key."""
+    return _read_mart(
+        warehouse,
+        table,
+        f"select {_SUMMARY_COLUMNS} from {FEATURES_SCHEMA}.{table} order by customer_unique_key",
+        "run `dbt build` first",
+    )
+
+
+def read_holdout_inputs(warehouse: Source) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The summary at every monthly cutoff and what each person bought after it."""
+    fix = "build the monthly snapshots first: `dbt build --selector stability`"
+    summaries = _read_mart(
+        warehouse,
+        SUMMARY_AT_CUTOFFS_TABLE,
+        f"select {_SUMMARY_COLUMNS} from {FEATURES_SCHEMA}.{SUMMARY_AT_CUTOFFS_TABLE} "
+        "order by as_of_date, customer_unique_key",
+        fix,
+    )
+    outcomes = _read_mart(
+        warehouse,
+        OUTCOMES_TABLE,
+        "select as_of_date, customer_unique_key, days_observed_after_cutoff, "
+        "count_purchases_next_90d, count_purchases_next_180d, "
+        "cast(spend_next_90d_brl as double) as spend_next_90d_brl, "
+        "cast(spend_next_180d_brl as double) as spend_next_180d_brl "
+        f"from {FEATURES_SCHEMA}.{OUTCOMES_TABLE} order by as_of_date, customer_unique_key",
+        fix,
+    )
+    for frame in (summaries, outcomes):
+        frame["as_of_date"] = pd.to_datetime(frame["as_of_date"])
+    return summaries, outcomes
+
+
+def read_purchase_days_after(warehouse: Source, after: date) -> pd.DataFrame:
+    """Per person, purchase days after `after` up to the marts' as-of date."""
+    return _read_mart(
+        warehouse,
+        "fct_orders",
+        "select customer_unique_key, count(distinct cast(purchased_at as date)) as purchases "
+        f"from {FEATURES_SCHEMA}.fct_orders where is_purchase "
+        f"and cast(purchased_at as date) > date '{after.isoformat()}' "
+        "group by customer_unique_key",
+        "run `dbt build` first",
+    )
+
+
+def read_as_of_date(warehouse: Source) -> date:
+    """The marts' as-of date (as in marts.fct_orders)."""
+    frame = _read_mart(
+        warehouse,
+        "fct_orders",
+        f"select max(as_of_date) from {FEATURES_SCHEMA}.fct_orders",
+        "run `dbt build` first",
+    )
+    return pd.Timestamp(frame.iloc[0, 0]).date()

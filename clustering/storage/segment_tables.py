@@ -58,6 +58,11 @@ SEGMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("marketing_action", "varchar"),
         ("action_reason", "varchar"),
         ("dominant_rfm_group", "varchar"),
+        # Filled by the value scoring (clustering.jobs.value), null before it.
+        ("expected_value_6m_brl", "double"),
+        ("avg_expected_value_6m_brl", "double"),
+        ("share_likely_active", "double"),
+        ("share_recent", "double"),
     ),
     "segment_feature_contrasts": (
         ("model_version", "varchar"),
@@ -329,12 +334,129 @@ SEGMENT_TABLES |= {
 }
 
 
+# Customer value (clustering.jobs.value): per-person predictions, the
+# audiences they split each segment into, the holdout proof and the monitor.
+SEGMENT_TABLES |= {
+    "customer_value": (
+        ("customer_unique_key", "uinteger"),
+        ("customer_unique_id", "varchar"),
+        ("as_of_date", "date"),
+        ("value_model_version", "varchar"),
+        ("scored_at", "timestamp"),
+        ("p_alive", "double"),
+        ("is_likely_active", "boolean"),
+        ("expected_purchases_90d", "double"),
+        ("expected_purchases_180d", "double"),
+        ("expected_order_value_brl", "double"),
+        ("expected_value_6m_brl", "double"),
+        ("expected_value_6m_low_brl", "double"),
+        ("expected_value_6m_high_brl", "double"),
+        ("value_rank", "bigint"),
+        ("value_band", "varchar"),
+        ("days_since_last_purchase", "integer"),
+        ("lifecycle_stage", "varchar"),
+    ),
+    "segment_audiences": (
+        ("model_version", "varchar"),
+        ("value_model_version", "varchar"),
+        ("as_of_date", "date"),
+        ("segment_id", "integer"),
+        ("segment_name", "varchar"),
+        ("lifecycle_stage", "varchar"),
+        ("count_customers", "bigint"),
+        ("share_of_segment", "double"),
+        ("avg_p_alive", "double"),
+        ("expected_purchases_180d", "double"),
+        ("expected_value_6m_brl", "double"),
+        ("avg_expected_value_6m_brl", "double"),
+        ("action_key", "varchar"),
+        ("marketing_action", "varchar"),
+        ("action_reason", "varchar"),
+    ),
+    "value_models": (
+        ("value_model_version", "varchar"),
+        ("fitted_at", "timestamp"),
+        ("as_of_date", "date"),
+        ("variant", "varchar"),
+        ("variant_reason", "varchar"),
+        ("count_customers", "bigint"),
+        ("count_repeat_buyers", "bigint"),
+        ("share_one_time_buyers", "double"),
+        ("parameters", "varchar"),
+        ("fit_seconds", "double"),
+        ("holdout_seconds", "double"),
+        ("count_holdout_cutoffs", "integer"),
+        ("beats_baseline", "boolean"),
+        ("ranking", "varchar"),
+        ("verdict", "varchar"),
+    ),
+    "value_holdout": (
+        ("value_model_version", "varchar"),
+        ("cutoff_date", "date"),
+        ("horizon_days", "integer"),
+        ("method", "varchar"),
+        ("is_chosen_variant", "boolean"),
+        ("count_customers", "bigint"),
+        ("count_buyers", "bigint"),
+        ("predicted_purchases", "double"),
+        ("actual_purchases", "double"),
+        ("predicted_value_brl", "double"),
+        ("actual_value_brl", "double"),
+        ("top_decile_capture", "double"),
+        ("mean_absolute_error", "double"),
+    ),
+    "value_holdout_deciles": (
+        ("value_model_version", "varchar"),
+        ("cutoff_date", "date"),
+        ("horizon_days", "integer"),
+        ("method", "varchar"),
+        ("decile", "integer"),
+        ("count_customers", "bigint"),
+        ("predicted_purchases", "double"),
+        ("actual_purchases", "double"),
+        ("predicted_value_brl", "double"),
+        ("actual_value_brl", "double"),
+        ("count_buyers", "bigint"),
+    ),
+    "value_monitoring_runs": (
+        ("monitored_at", "timestamp"),
+        ("value_model_version", "varchar"),
+        ("fitted_as_of_date", "date"),
+        ("as_of_date", "date"),
+        ("window_start", "date"),
+        ("count_customers", "bigint"),
+        ("predicted_purchases", "double"),
+        ("actual_purchases", "double"),
+        ("actual_to_predicted", "double"),
+        ("normal_low", "double"),
+        ("normal_high", "double"),
+        ("is_in_sample", "boolean"),
+        ("is_drifting", "boolean"),
+        ("line", "varchar"),
+    ),
+}
+
+
+# segment_profiles' columns the value scoring fills (null until it runs).
+VALUE_PROFILE_COLUMNS = (
+    "expected_value_6m_brl",
+    "avg_expected_value_6m_brl",
+    "share_likely_active",
+    "share_recent",
+)
+
+
+# The value tables dbt reads (dim_customer_segments, the source tests): they
+# exist, empty, from the first write on, before any value model is fitted.
+VALUE_TABLES = ("customer_value", "segment_audiences")
+
+
 # Tables that keep history (rows of earlier models are kept, this model's replaced).
 HISTORY_TABLES = ("segment_models", "segment_matches", "model_features")
 
 
 # Tables that only grow: every run adds its rows.
-APPEND_TABLES = ("monitoring_runs", "refresh_runs")
+APPEND_TABLES = ("monitoring_runs", "refresh_runs", "value_monitoring_runs")
 
 
 # Tables written by clustering.storage.history through write_segment_tables' `then`.
@@ -405,7 +527,7 @@ def write_segment_tables(
             con.execute(f"create schema if not exists {SEGMENTS_SCHEMA}")
             # Every table the dbt sources declare exists after any write, also
             # in a warehouse written by an earlier version of this package.
-            for table in MEMBERSHIP_TABLES + HISTORY_TABLES:
+            for table in MEMBERSHIP_TABLES + HISTORY_TABLES + VALUE_TABLES:
                 _create_table(con, table)
             for table, frame in tables.items():
                 columns = table_schema(table, frame)
