@@ -61,6 +61,7 @@ FIRST_FILES = (
     "test_replay.py",
     "test_real_extracts.py",
     "test_segments_end_to_end.py",
+    "test_value_end_to_end.py",
     "test_sql_scoring.py",
     "test_segment_job.py",
     "test_input_errors.py",

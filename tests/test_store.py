@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,24 @@ def test_check_schema_accepts_the_same_fingerprint_and_refuses_another(pipeline:
     )
     assert "days_since_last_order, count_orders" in message
     assert message.endswith("refit with `clustering fit`")
+
+
+def test_a_model_pickled_by_an_older_package_layout_asks_for_a_refit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A class whose module is gone by the time the model is loaded, as
+    # clustering.features was after the package took its layers.
+    module = tmp_path / "gone_module.py"
+    module.write_text("class Step:\n    pass\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import gone_module
+
+    save_model(tmp_path / "models", gone_module.Step(), metadata("old"))
+    monkeypatch.delitem(sys.modules, "gone_module")
+    module.unlink()
+    with pytest.raises(ModelError) as error:
+        load_model(tmp_path / "models")
+    assert str(error.value).startswith(
+        "model old was saved by an older version of this package and cannot be read"
+    )
+    assert str(error.value).endswith("refit with `clustering fit`")

@@ -29,6 +29,8 @@ from clustering.jobs.refresh import roll_back
 from clustering.jobs.score import score_segments
 from clustering.jobs.segments import run_segment_job
 from clustering.jobs.stability import run_stability
+from clustering.jobs.value import fit_value
+from clustering.jobs.value_monitor import monitor_value
 from clustering.progress import Progress
 from clustering.report.segments import render_report
 from clustering.report.stability import render_stability_report
@@ -36,6 +38,7 @@ from clustering.settings import Settings
 from clustering.storage.history import MembershipChange
 from clustering.storage.model_export import export_model
 from clustering.storage.model_store import load_model
+from clustering.storage.value_store import has_value_model
 
 T = TypeVar("T")
 
@@ -542,6 +545,56 @@ def monitor(
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
     assessment = run_monitor(settings)
     typer.echo(assessment.line)
+    if has_value_model(settings.value_models_path):
+        typer.echo(monitor_value(settings).line)
+
+
+@command()
+def value(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    variant: Annotated[
+        str | None,
+        typer.Option(
+            help="bg_nbd, modified_bg_nbd or auto (default: modified when one-time buyers "
+            "dominate)."
+        ),
+    ] = None,
+    cutoffs: Annotated[
+        int | None,
+        typer.Option(help="Holdout cutoffs to prove the model on (default 4; 0 skips the proof)."),
+    ] = None,
+) -> None:
+    """Fit the customer value model (P(alive), expected purchases and 6-month value per
+    person), prove it on holdout periods against a no-model baseline, and score everyone.
+
+    Needs the monthly snapshots (`dbt build --selector stability`). Writes
+    segments.customer_value, segment_audiences, value_models and value_holdout*."""
+    base = _settings(warehouse=warehouse)
+    config = replace(
+        base.value,
+        **{
+            key: value
+            for key, value in {"variant": variant, "holdout_cutoffs": cutoffs}.items()
+            if value is not None
+        },
+    )
+    settings = base.with_(value=config)
+    with watch("value model") as watching:
+        outcome = fit_value(settings, progress=watching.units)
+    record = outcome.record
+    scored = outcome.score
+    typer.echo(
+        f"value model {record.version} ({record.variant.replace('_', ' ')}) fitted on "
+        f"{record.count_customers:,} customers as of {record.as_of_date} in "
+        f"{record.fit_seconds:.1f} s"
+    )
+    typer.echo(outcome.verdict)
+    typer.echo(
+        f"scored {scored.count_customers:,} customers: "
+        f"R$ {scored.total_expected_value_6m_brl:,.0f} expected over 6 months, "
+        f"{scored.count_likely_active:,} likely active (P(alive) >= 0.5); "
+        f"{scored.count_audiences} segment audiences in segments.segment_audiences"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,9 +10,11 @@ the warehouse, while analysts keep querying the current one:
 3. check that every integer key of the published version kept its number;
 4. score every customer with the saved model (no refit) and fold the
    assignments into the membership history (clustering.storage.history);
+   score them with the saved value model too, when one was fitted;
 5. `dbt build --selector segments`: the segment tables' tests and views;
 6. run the monitor when a maintenance contract exists (`clustering stability`
-   wrote segments.stability_recommendation);
+   wrote segments.stability_recommendation), and the value monitor when a
+   value model exists;
 7. log the run in segments.refresh_runs, then publish the copy atomically,
    keeping the version it replaces for `clustering rollback`, and rewrite
    the campaign exports.
@@ -35,6 +37,8 @@ from clustering.errors import BuildError, RefreshError
 from clustering.jobs.monitor import monitor
 from clustering.jobs.score import score_segments
 from clustering.jobs.steps import Step, StepTimer
+from clustering.jobs.value import score_value
+from clustering.jobs.value_monitor import monitor_value
 from clustering.ops.compare import KEY_MAPS, changed_keys
 from clustering.ops.dbt import run_dbt
 from clustering.ops.publishing import (
@@ -57,6 +61,7 @@ from clustering.storage.segment_tables import (
     has_segment_table,
     write_segment_tables,
 )
+from clustering.storage.value_store import has_value_model, load_value_model
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,12 @@ def refresh(
     input_dir = Path(input_dir)
     published = Path(settings.warehouse)
     saved = _check_inputs(input_dir, settings, as_of_date)
+    # The value model, when one was fitted, scores and is monitored too (no refit).
+    valued = (
+        load_value_model(settings.value_models_path)
+        if has_value_model(settings.value_models_path)
+        else None
+    )
     versions = Versions(published)
     tested = Step.SEGMENT_TESTS if run_tests else Step.SEGMENT_VIEWS
     phase = StepTimer(
@@ -175,6 +186,7 @@ def refresh(
         local = settings.with_(
             warehouse=staged,
             model_dir=settings.models_path,
+            value_model_dir=settings.value_models_path,
             export_dir=settings.exports_path,
             report_path=settings.report_file,
             stability_report_path=settings.stability_report_file,
@@ -211,13 +223,20 @@ def refresh(
                 # Read once: scoring and the monitor judge the same features.
                 table = read_features(staged)
                 scored = score_segments(local, export=False, table=table, saved=saved)
+                if valued is not None:
+                    score_value(local, record=valued)
             if run_tests or not has_segment_table(staged, "dim_customer_segments"):
                 with phase(tested):
                     dbt([command, "--selector", "segments"])
-            monitor_line = None
-            if has_segment_table(staged, "stability_recommendation"):
+            lines = []
+            contract = has_segment_table(staged, "stability_recommendation")
+            if contract or valued is not None:
                 with phase(Step.MONITOR):
-                    monitor_line = monitor(local, saved=saved, table=table).line
+                    if contract:
+                        lines.append(monitor(local, saved=saved, table=table).line)
+                    if valued is not None:
+                        lines.append(monitor_value(local, record=valued).line)
+            monitor_line = "\n".join(lines) if lines else None
             membership = scored.membership
             run = {
                 "refreshed_at": datetime.now().replace(microsecond=0),

@@ -33,6 +33,7 @@ from clustering.errors import (
 from clustering.jobs.fit import FitOutcome, check_fit_inputs, fit_segments
 from clustering.jobs.score import ScoreOutcome, score_segments
 from clustering.jobs.steps import Step, StepTimer
+from clustering.jobs.value import score_value
 from clustering.ops.dbt import run_dbt, summarize_errors
 from clustering.ops.publishing import Versions, discard, publish, refresh_lock, stage
 from clustering.progress import Progress
@@ -41,6 +42,7 @@ from clustering.storage.exports import EXPORTED_TABLES, export_tables
 from clustering.storage.model_export import export_model
 from clustering.storage.model_store import load_model, set_current
 from clustering.storage.readers import CutoffNote, cutoff_note, read_features
+from clustering.storage.value_store import has_value_model
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def run_segment_job(
         local = settings.with_(
             warehouse=staged,
             model_dir=models,
+            value_model_dir=settings.value_models_path,
             export_dir=settings.exports_path,
             model_export_dir=scratch_export,
             report_path=settings.report_file,
@@ -154,6 +157,10 @@ def run_segment_job(
                 checked = local.with_(model_dir=scratch_models)
                 scored = score_segments(checked, export=False, table=table, saved=model)
                 export_model(model, scratch_export)
+                if has_value_model(settings.value_models_path):
+                    # The saved value model (no refit) splits the new segments
+                    # into audiences before their tests run.
+                    score_value(local)
             with timer(Step.SEGMENT_CHECKS):
                 result = run_dbt(
                     ["build", "--selector", "segment_job"],

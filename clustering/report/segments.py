@@ -20,6 +20,7 @@ from sklearn.decomposition import PCA
 
 from clustering.ml.features import FEATURES, REPEAT_WEIGHT, feature
 from clustering.report.page import Card, ReportPage
+from clustering.report.value import add_value_sections, audience_lines, read_value_tables
 from clustering.settings import Settings
 from clustering.storage.connection import Connection, connect
 from clustering.storage.model_store import SavedModel, load_model
@@ -50,13 +51,21 @@ def _statistic(row: pd.Series, column: str, template: str) -> str | None:
     return "no value in this segment" if pd.isna(value) else template.format(value)
 
 
-def _cards(profiles: pd.DataFrame) -> list[Card]:
+def _cards(profiles: pd.DataFrame, audiences: pd.DataFrame) -> list[Card]:
     cards = []
     for _, row in profiles.iterrows():
         optional = (
             ("Average review", _statistic(row, "mean_avg_review_score", "{:.1f} / 5")),
             ("Late deliveries", _statistic(row, "mean_share_late_deliveries", "{:.0%}")),
+            (
+                "Expected 6-month value",
+                _statistic(row, "avg_expected_value_6m_brl", "R$ {:,.2f} per customer"),
+            ),
+            ("Likely active (P(alive) >= 0.5)", _statistic(row, "share_likely_active", "{:.1%}")),
+            ("Bought in the last 45 days", _statistic(row, "share_recent", "{:.0%}")),
         )
+        if pd.isna(row.get("avg_expected_value_6m_brl")):
+            optional = optional[:2]  # no value model yet
         cards.append(
             Card(
                 title=row.segment_name,
@@ -74,6 +83,7 @@ def _cards(profiles: pd.DataFrame) -> list[Card]:
                     f"How they differ: {row.differences}.",
                     f"What to do: {row.marketing_action}",
                     f"Why: {row.action_reason}",
+                    *audience_lines(audiences, int(row.segment_id)),
                 ),
                 accent=_colour(int(row.segment_id)),
             )
@@ -315,8 +325,14 @@ def _render(settings: Settings, con: Connection) -> Path:
         for caveat in caveats:
             page.add_paragraph(f"Caveat: {caveat[0].upper()}{caveat[1:]}.")
 
+    value_tables = read_value_tables(con)
+    audiences = value_tables["segment_audiences"] if value_tables else pd.DataFrame()
+    if not audiences.empty:
+        audiences = audiences[audiences["model_version"] == version]
     page.add_heading("What each segment is and what to do")
-    page.add_cards(_cards(profiles))
+    page.add_cards(_cards(profiles, audiences))
+    if value_tables is not None:
+        add_value_sections(page, profiles, value_tables | {"segment_audiences": audiences})
 
     page.add_heading("How the segments differ from the average customer")
     page.add_paragraph(

@@ -224,4 +224,13 @@ def load_model(models_dir: Path, version: str | None = None) -> SavedModel:
             f"model {version} was saved with scikit-learn {saved_with}, this environment "
             f"has {sklearn.__version__}; refit with `clustering fit`"
         )
-    return SavedModel(pipeline=joblib.load(folder / "model.joblib"), metadata=metadata)
+    try:
+        pipeline = joblib.load(folder / "model.joblib")
+    except (ImportError, AttributeError) as error:
+        # Pickles name the classes' modules: a model saved before the package
+        # moved them cannot be read back.
+        raise ModelError(
+            f"model {version} was saved by an older version of this package and cannot be "
+            f"read ({error}); refit with `clustering fit`"
+        ) from error
+    return SavedModel(pipeline=pipeline, metadata=metadata)

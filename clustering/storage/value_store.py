@@ -67,8 +67,13 @@ class ValueModelRecord:
                 f"value model record lacks {', '.join(missing)}; refit with `clustering value`"
             )
         values = {key: value for key, value in raw.items() if key in names}
+        # JSON has lists where the record has pairs.
         if values.get("holdout_ratio_range_90d") is not None:
             values["holdout_ratio_range_90d"] = tuple(values["holdout_ratio_range_90d"])
+        if "interval_deciles" in values:
+            values["interval_deciles"] = {
+                key: tuple(pair) for key, pair in values["interval_deciles"].items()
+            }
         return cls(**values)
 
 

@@ -44,6 +44,34 @@ fct_customer_rfm as (
     from {{ ref('fct_customer_rfm') }}
 ),
 
+customer_value as (
+    select
+        customer_unique_key,
+        as_of_date,
+        value_model_version,
+        p_alive,
+        is_likely_active,
+        expected_purchases_90d,
+        expected_purchases_180d,
+        expected_order_value_brl,
+        expected_value_6m_brl,
+        expected_value_6m_low_brl,
+        expected_value_6m_high_brl,
+        value_rank,
+        value_band,
+        lifecycle_stage
+    from {{ source('segments', 'customer_value') }}
+),
+
+segment_audiences as (
+    select
+        model_version,
+        segment_id,
+        lifecycle_stage,
+        marketing_action
+    from {{ source('segments', 'segment_audiences') }}
+),
+
 fct_customer_features as (
     select
         customer_unique_key,
@@ -86,6 +114,19 @@ final as (
         fct_customer_features.is_repeat_buyer,
         fct_customer_features.rfm_group,
         fct_customer_features.top_category_name,
+        customer_value.p_alive,
+        customer_value.is_likely_active,
+        customer_value.expected_purchases_90d,
+        customer_value.expected_purchases_180d,
+        customer_value.expected_order_value_brl,
+        customer_value.expected_value_6m_brl,
+        customer_value.expected_value_6m_low_brl,
+        customer_value.expected_value_6m_high_brl,
+        customer_value.value_rank,
+        customer_value.value_band,
+        customer_value.lifecycle_stage,
+        segment_audiences.marketing_action as audience_marketing_action,
+        customer_value.value_model_version,
         customer_segments.model_version,
         customer_segments.scored_at,
         customer_segments.as_of_date
@@ -100,6 +141,15 @@ final as (
         on customer_segments.customer_unique_key = dim_customers.customer_unique_key
     inner join fct_customer_rfm
         on customer_segments.customer_unique_key = fct_customer_rfm.customer_unique_key
+    -- Value columns are null until `clustering value` has fitted a value model,
+    -- and for a person scored at another as-of date than the segments.
+    left join customer_value
+        on customer_segments.customer_unique_key = customer_value.customer_unique_key
+            and customer_segments.as_of_date = customer_value.as_of_date
+    left join segment_audiences
+        on customer_segments.model_version = segment_audiences.model_version
+            and customer_segments.segment_id = segment_audiences.segment_id
+            and customer_value.lifecycle_stage = segment_audiences.lifecycle_stage
 )
 
 select * from final

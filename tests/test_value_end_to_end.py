@@ -1,0 +1,202 @@
+"""End to end on generated data: the real `dbt build` of the monthly
+snapshots, segments fitted and scored, then the value model proven on
+holdout periods, fitted and scored, its tables tested by dbt, read by
+analysts in dim_customer_segments, carried by the campaign exports, drawn in
+the report, watched by the monitor and rescored by the daily refresh without
+a refit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from clustering.cli.commands import app
+from clustering.jobs.refresh import refresh
+from clustering.jobs.value import fit_value
+from clustering.jobs.value_monitor import monitor_value
+from clustering.ml.value_backtest import BASELINE
+from clustering.ops.dbt import run_dbt
+from clustering.report.segments import render_report
+from clustering.settings import Settings, ValueSettings
+from clustering.storage.exports import CAMPAIGN_COLUMNS, EXPORTED_TABLES, export_tables
+from clustering.storage.value_store import load_value_model
+
+# The small test population: cutoffs with a few hundred customers and a
+# handful of repeat buyers are enough to exercise the proof.
+SMALL = ValueSettings(min_customers=200, min_repeat_buyers=5, holdout_cutoffs=3)
+
+
+def invoke(*args: str) -> SimpleNamespace:
+    result = CliRunner().invoke(app, list(args))
+    return SimpleNamespace(code=result.exit_code, out=result.stdout, err=result.stderr)
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def valued(clean_build, tmp_path_factory) -> SimpleNamespace:
+    folder = tmp_path_factory.mktemp("value")
+    warehouse = folder / "warehouse.duckdb"
+    shutil.copy(clean_build.warehouse, warehouse)
+    run_dbt(["build", "--selector", "stability"], input_dir=clean_build.data, warehouse=warehouse)
+    # A fixed structure: this file checks value, not segment selection.
+    for args in (("fit", "--family", "kmeans", "--segments", "3"), ("score",)):
+        result = invoke(*args, "--warehouse", str(warehouse))
+        assert result.code == 0, result.err
+    settings = Settings(warehouse=warehouse, value=SMALL)
+    outcome = fit_value(settings)
+    checks = run_dbt(
+        ["build", "--selector", "segments"],
+        input_dir=clean_build.data,
+        warehouse=warehouse,
+        check=False,
+    )
+    return SimpleNamespace(
+        warehouse=warehouse,
+        settings=settings,
+        outcome=outcome,
+        checks=checks,
+        data=clean_build.data,
+    )
+
+
+def test_every_customer_is_scored_and_every_segment_test_passes(valued) -> None:
+    assert valued.checks.ok, valued.checks.output[-3000:]
+    ((summary, scored, versions),) = query(
+        valued.warehouse,
+        "select (select count(*) from marts.fct_customer_purchase_summary), count(*), "
+        "count(distinct value_model_version) from segments.customer_value",
+    )
+    assert scored == summary > 0 and versions == 1
+    assert load_value_model(valued.settings.value_models_path).version == (
+        valued.outcome.record.version
+    )
+
+
+def test_the_proof_compares_both_variants_with_the_baseline_at_each_cutoff(valued) -> None:
+    holdout = valued.outcome.holdout
+    assert len(valued.outcome.cutoffs) >= 2
+    methods = set(holdout.metrics["method"])
+    assert methods == {"bg_nbd", "modified_bg_nbd", BASELINE}
+    per_cutoff = holdout.metrics.groupby(["cutoff_date", "horizon_days"])["method"].nunique()
+    assert (per_cutoff == 3).all()
+    # The deciles add up to the totals they split.
+    totals = holdout.deciles.groupby(["cutoff_date", "horizon_days", "method"])[
+        ["predicted_purchases", "actual_purchases"]
+    ].sum()
+    merged = holdout.metrics.set_index(["cutoff_date", "horizon_days", "method"])
+    pd.testing.assert_frame_equal(
+        totals.sort_index(),
+        merged[["predicted_purchases", "actual_purchases"]].sort_index(),
+        check_dtype=False,
+    )
+    ((verdict, ranking),) = query(
+        valued.warehouse, "select verdict, ranking from segments.value_models"
+    )
+    beats = valued.outcome.record.beats_baseline
+    assert ("does NOT beat" in verdict) is not beats
+    assert ranking == ("model" if beats else "baseline")
+
+
+def test_an_analyst_filters_a_segment_by_p_alive_and_sorts_by_value(valued) -> None:
+    rows = query(
+        valued.warehouse,
+        "select segment_name, p_alive, expected_value_6m_brl, value_band, lifecycle_stage, "
+        "audience_marketing_action from segments.dim_customer_segments "
+        "where segment_id = (select min(segment_id) from segments.customer_segments) "
+        "and p_alive > 0 order by expected_value_6m_brl desc",
+    )
+    assert rows
+    assert all(None not in row for row in rows)
+    values = [row[2] for row in rows]
+    assert values == sorted(values, reverse=True)
+
+
+def test_profiles_and_audiences_carry_value_and_recency(valued) -> None:
+    profiles = query(
+        valued.warehouse,
+        "select count_customers, expected_value_6m_brl, share_likely_active, share_recent "
+        "from segments.segment_profiles",
+    )
+    assert all(None not in row for row in profiles)
+    ((audience_total, members, value_total, expected),) = query(
+        valued.warehouse,
+        "select (select sum(count_customers) from segments.segment_audiences), "
+        "(select count(*) from segments.customer_segments), "
+        "(select sum(expected_value_6m_brl) from segments.segment_profiles), "
+        "(select sum(expected_value_6m_brl) from segments.customer_value)",
+    )
+    assert audience_total == members
+    assert value_total == pytest.approx(expected)
+
+
+def test_campaign_exports_carry_the_value_columns(valued, tmp_path) -> None:
+    written = export_tables(valued.warehouse, EXPORTED_TABLES, tmp_path)
+    assert tmp_path / "segment_audiences.csv" in written
+    exported = pd.read_parquet(tmp_path / "customer_segments.parquet")
+    for column in (*CAMPAIGN_COLUMNS, "audience_marketing_action"):
+        assert column in exported.columns
+        assert exported[column].notna().all(), column
+
+
+def test_the_report_shows_value_audiences_and_the_proof(valued) -> None:
+    html = render_report(valued.settings).read_text(encoding="utf-8")
+    for text in (
+        "What each segment is worth over the next 6 months",
+        "Audiences: each segment by recency and P(alive)",
+        "How well the value predictions held",
+        valued.outcome.verdict.split(":")[0],
+        "Expected 6-month value",
+    ):
+        assert text in html
+
+
+def test_the_monitor_compares_predicted_and_actual_purchases(valued) -> None:
+    drift = monitor_value(valued.settings)
+    row = drift.row
+    assert row["predicted_purchases"] > 0
+    assert drift.line.startswith(f"value model {valued.outcome.record.version}: predicted")
+    # The model was fitted at the as-of date, after the window started.
+    assert row["is_in_sample"] is True
+    ((logged,),) = query(valued.warehouse, "select count(*) from segments.value_monitoring_runs")
+    assert logged >= 1
+
+
+def test_without_a_proof_the_ranking_stays_the_baselines(valued, tmp_path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(valued.warehouse, warehouse)
+    shutil.copytree(valued.warehouse.parent / "models", tmp_path / "models")
+    # No holdout cutoff (as on an extract too short or too small for one):
+    # the CLI fits and scores, and says plainly that nothing is proven.
+    result = invoke("value", "--warehouse", str(warehouse), "--cutoffs", "0")
+    assert result.code == 0, result.err
+    assert "Not proven: no holdout period could be judged" in result.out
+    ((ranking,),) = query(warehouse, "select ranking from segments.value_models")
+    assert ranking == "baseline"
+
+
+def test_the_daily_refresh_rescores_value_without_refitting(valued, tmp_path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(valued.warehouse, warehouse)
+    for folder in ("models", "value_models"):
+        shutil.copytree(valued.warehouse.parent / folder, tmp_path / folder)
+    settings = Settings(warehouse=warehouse)
+    before = load_value_model(settings.value_models_path).version
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from segments.customer_value")
+    outcome = refresh(valued.data, settings, run_tests=False)
+    assert "value model " in (outcome.monitor_line or "")
+    ((count, version),) = query(
+        warehouse, "select count(*), any_value(value_model_version) from segments.customer_value"
+    )
+    assert count > 0 and version == before
+    assert load_value_model(settings.value_models_path).version == before
