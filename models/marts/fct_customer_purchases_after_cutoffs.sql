@@ -30,15 +30,15 @@ later_purchase_days as (
 
 after_cutoff as (
     select
-        summary.as_of_date,
-        summary.customer_unique_key,
-        {{ days_between_dates('summary.as_of_date', 'later_purchase_days.purchased_on') }}
+        known.as_of_date,
+        known.customer_unique_key,
+        {{ days_between_dates('known.as_of_date', 'later_purchase_days.purchased_on') }}
             as days_after_cutoff,
         later_purchase_days.day_value_brl
-    from fct_customer_purchase_summary_at_cutoffs as summary
+    from fct_customer_purchase_summary_at_cutoffs as known
     inner join later_purchase_days
-        on summary.customer_unique_key = later_purchase_days.customer_unique_key
-            and later_purchase_days.purchased_on > summary.as_of_date
+        on known.customer_unique_key = later_purchase_days.customer_unique_key
+            and known.as_of_date < later_purchase_days.purchased_on
 ),
 
 outcomes as (
@@ -49,10 +49,14 @@ outcomes as (
             as count_purchases_next_90d,
         cast(sum(case when days_after_cutoff <= 180 then 1 else 0 end) as integer)
             as count_purchases_next_180d,
-        cast(sum(case when days_after_cutoff <= 90 then day_value_brl else 0 end)
-            as decimal(18, 2)) as spend_next_90d_brl,
-        cast(sum(case when days_after_cutoff <= 180 then day_value_brl else 0 end)
-            as decimal(18, 2)) as spend_next_180d_brl
+        cast(
+            sum(case when days_after_cutoff <= 90 then day_value_brl else 0 end)
+            as decimal(18, 2)
+        ) as spend_next_90d_brl,
+        cast(
+            sum(case when days_after_cutoff <= 180 then day_value_brl else 0 end)
+            as decimal(18, 2)
+        ) as spend_next_180d_brl
     from after_cutoff
     where days_after_cutoff <= 180
     group by as_of_date, customer_unique_key
@@ -60,19 +64,21 @@ outcomes as (
 
 final as (
     select
-        summary.as_of_date,
-        summary.customer_unique_key,
-        cast({{ days_between_dates('summary.as_of_date', 'int_as_of_date.observed_until') }}
-            as integer) as days_observed_after_cutoff,
+        known.as_of_date,
+        known.customer_unique_key,
+        cast(
+            {{ days_between_dates('known.as_of_date', 'int_as_of_date.observed_until') }}
+            as integer
+        ) as days_observed_after_cutoff,
         coalesce(outcomes.count_purchases_next_90d, 0) as count_purchases_next_90d,
         coalesce(outcomes.count_purchases_next_180d, 0) as count_purchases_next_180d,
         coalesce(outcomes.spend_next_90d_brl, cast(0 as decimal(18, 2))) as spend_next_90d_brl,
         coalesce(outcomes.spend_next_180d_brl, cast(0 as decimal(18, 2))) as spend_next_180d_brl
-    from fct_customer_purchase_summary_at_cutoffs as summary
+    from fct_customer_purchase_summary_at_cutoffs as known
     cross join int_as_of_date
     left join outcomes
-        on summary.as_of_date = outcomes.as_of_date
-            and summary.customer_unique_key = outcomes.customer_unique_key
+        on known.as_of_date = outcomes.as_of_date
+            and known.customer_unique_key = outcomes.customer_unique_key
 )
 
 select * from final
