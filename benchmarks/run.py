@@ -418,6 +418,22 @@ def storage_section(builds: list[dict[str, object]]) -> str:
     )
 
 
+def value_summary() -> list[str]:
+    """The value model's targets, from its own report (benchmarks/VALUE.md,
+    `make benchmark-value`, run after this suite by `make benchmark`)."""
+    path = REPO / "benchmarks" / "VALUE.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8").split("## Targets", 1)[-1].split("##", 1)[0]
+    return [
+        "The customer value model has its own report, `benchmarks/VALUE.md` (`make",
+        "benchmark-value`, run after this suite by `make benchmark`); its last figures:",
+        "",
+        text.strip(),
+        "",
+    ]
+
+
 def report(
     plan: Plan,
     builds: list[dict[str, object]],
@@ -455,6 +471,7 @@ def report(
         "`benchmarks/REFRESH.md` (`make benchmark-refresh`, run after this suite by",
         "`make benchmark`).",
         "",
+        *value_summary(),
         build_text,
         "",
         rekey_text,

@@ -86,12 +86,12 @@ class ValueFitOutcome:
     score: ValueScoreOutcome
 
 
-def value_bands(rank: np.ndarray, count: int) -> np.ndarray:
+def value_bands(rank: np.ndarray, count: int) -> pd.Categorical:
     """The band of each 1-based rank among `count` customers."""
     share = rank / max(count, 1)
     edges = np.array([edge for _, edge in BANDS])
-    names = np.array([name for name, _ in BANDS])
-    return names[np.minimum(np.searchsorted(edges, share, side="left"), len(BANDS) - 1)]
+    codes = np.minimum(np.searchsorted(edges, share, side="left"), len(BANDS) - 1)
+    return pd.Categorical.from_codes(codes, categories=[name for name, _ in BANDS])
 
 
 def predict_customers(record: ValueModelRecord, summary: pd.DataFrame) -> pd.DataFrame:
@@ -100,13 +100,14 @@ def predict_customers(record: ValueModelRecord, summary: pd.DataFrame) -> pd.Dat
     interval from the holdout deciles and the lifecycle stage."""
     predicted = record.model().predict(summary)
     value = predicted["expected_value_6m_brl"].to_numpy()
+    by_value = ranking(value)
     if record.ranking == "model":
-        order = ranking(value)
+        order = by_value
     else:
         order = ranking(baseline_predictions(summary, VALUE_HORIZON_DAYS)[1], summary)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(1, len(order) + 1)
-    decile = deciles_of(ranking(value))
+    decile = deciles_of(by_value)
     low = np.full(len(value), np.nan)
     high = np.full(len(value), np.nan)
     for key, (ratio_low, ratio_high) in record.interval_deciles.items():
@@ -119,9 +120,12 @@ def predict_customers(record: ValueModelRecord, summary: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(
         {
             "customer_unique_key": summary["customer_unique_key"].to_numpy(),
-            "customer_unique_id": summary["customer_unique_id"].to_numpy(),
-            "as_of_date": summary["as_of_date"].to_numpy(),
-            "value_model_version": record.version,
+            # Kept as the reader's arrays: no million-string copies.
+            "customer_unique_id": summary["customer_unique_id"].array,
+            "as_of_date": summary["as_of_date"].array,
+            "value_model_version": pd.Categorical.from_codes(
+                np.zeros(len(value), dtype=np.int8), categories=[record.version]
+            ),
             "scored_at": datetime.now().replace(microsecond=0),
             "p_alive": predicted["p_alive"].to_numpy(),
             "is_likely_active": predicted["p_alive"].to_numpy() >= LIKELY_ACTIVE,

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from clustering.ml.value import LIKELY_ACTIVE
 
@@ -38,13 +39,13 @@ WIN_BACK_ACTIONS = frozenset({"repeat_win_back", "big_spender_win_back", "low_co
 PAID_WIN_BACK_MULTIPLE = 2.0
 
 
-def lifecycle_stage(days_since_last_purchase: np.ndarray, p_alive: np.ndarray) -> np.ndarray:
-    """recent, likely_active or lapsed, per customer."""
-    return np.where(
-        days_since_last_purchase <= RECENT_DAYS,
-        "recent",
-        np.where(p_alive >= LIKELY_ACTIVE, "likely_active", "lapsed"),
+def lifecycle_stage(days_since_last_purchase: np.ndarray, p_alive: np.ndarray) -> pd.Categorical:
+    """recent, likely_active or lapsed, per customer (a categorical: a million
+    customers' stages without a million strings)."""
+    codes = np.where(
+        days_since_last_purchase <= RECENT_DAYS, 0, np.where(p_alive >= LIKELY_ACTIVE, 1, 2)
     )
+    return pd.Categorical.from_codes(codes, categories=STAGES)
 
 
 @dataclass(frozen=True)
