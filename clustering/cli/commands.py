@@ -31,6 +31,7 @@ from clustering.jobs.segments import run_segment_job
 from clustering.jobs.stability import run_stability
 from clustering.jobs.value import fit_value
 from clustering.jobs.value_monitor import monitor_value
+from clustering.ml.value import VARIANT_NAMES
 from clustering.progress import Progress
 from clustering.report.segments import render_report
 from clustering.report.stability import render_stability_report
@@ -584,7 +585,7 @@ def value(
     record = outcome.record
     scored = outcome.score
     typer.echo(
-        f"value model {record.version} ({record.variant.replace('_', ' ')}) fitted on "
+        f"value model {record.version} ({VARIANT_NAMES[record.variant]}) fitted on "
         f"{record.count_customers:,} customers as of {record.as_of_date} in "
         f"{record.fit_seconds:.1f} s"
     )

@@ -34,6 +34,7 @@ from clustering.ml.cards import ACTION_RULES
 from clustering.ml.value import (
     LIKELY_ACTIVE,
     VALUE_HORIZON_DAYS,
+    VARIANT_NAMES,
     VARIANTS,
     ValueModel,
     choose_variant,
@@ -324,14 +325,14 @@ def verdict_text(holdout: Holdout | None, variant: str, cutoffs: int) -> str:
         model = holdout.mean_capture(variant, days)
         base = holdout.mean_capture(BASELINE, days)
         parts.append(
-            f"{model:.0%} of the buyers of the next {days} days in its top 10 % vs "
-            f"{base:.0%} for the baseline"
+            f"{model:.1%} of the buyers of the next {days} days in its top 10 % vs "
+            f"{base:.1%} for the baseline"
         )
     beats = holdout.beats_baseline(variant)
     head = (
-        f"The {variant.replace('_', ' ')} model beats the baseline"
+        f"The {VARIANT_NAMES[variant]} model beats the baseline"
         if beats
-        else f"The {variant.replace('_', ' ')} model does NOT beat the baseline"
+        else f"The {VARIANT_NAMES[variant]} model does NOT beat the baseline"
     )
     tail = (
         "; the value rank and band follow the model."

@@ -34,6 +34,7 @@ import pandas as pd
 from clustering.errors import ModelError
 
 VARIANTS: tuple[str, ...] = ("bg_nbd", "modified_bg_nbd")
+VARIANT_NAMES = {"bg_nbd": "BG/NBD", "modified_bg_nbd": "modified BG/NBD"}
 
 # Share of one-time buyers above which `auto` picks the modified variant.
 ONE_TIME_DOMINANT = 0.5

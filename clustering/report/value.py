@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from clustering.ml.value import VARIANT_NAMES
 from clustering.ml.value_backtest import BASELINE
 from clustering.report.page import ReportPage
 from clustering.storage.connection import Connection, table_exists
@@ -122,7 +123,7 @@ def add_value_sections(page: ReportPage, profiles: pd.DataFrame, tables: dict) -
     variant = str(model["variant"])
     page.add_heading("What each segment is worth over the next 6 months")
     page.add_paragraph(
-        f"Value model {model['value_model_version']} ({variant.replace('_', ' ')}, "
+        f"Value model {model['value_model_version']} ({VARIANT_NAMES[variant]}, "
         f"PyMC-Marketing, fitted on {model['count_customers']:,} customers as of "
         f"{pd.Timestamp(model['as_of_date']):%d %B %Y}): {model['variant_reason']}. Expected "
         "spend = expected purchases in the next 180 days x expected spend per purchase. "
