@@ -24,7 +24,7 @@ from clustering.ml.value_backtest import BASELINE
 from clustering.ops.dbt import run_dbt
 from clustering.report.segments import render_report
 from clustering.settings import Settings, ValueSettings
-from clustering.storage.exports import CAMPAIGN_COLUMNS, EXPORTED_TABLES, export_tables
+from clustering.storage.exports import CAMPAIGN_COLUMNS, EXPORTED_TABLES
 from clustering.storage.value_store import load_value_model
 
 # The small test population: cutoffs with a few hundred customers and a
@@ -139,10 +139,13 @@ def test_profiles_and_audiences_carry_value_and_recency(valued) -> None:
     assert value_total == pytest.approx(expected)
 
 
-def test_campaign_exports_carry_the_value_columns(valued, tmp_path) -> None:
-    written = export_tables(valued.warehouse, EXPORTED_TABLES, tmp_path)
-    assert tmp_path / "segment_audiences.csv" in written
-    exported = pd.read_parquet(tmp_path / "customer_segments.parquet")
+def test_campaign_exports_carry_the_value_columns(valued) -> None:
+    # Written by the value job itself: campaign tools need no other step.
+    folder = valued.settings.exports_path
+    for table in EXPORTED_TABLES:
+        assert (folder / f"{table}.csv").is_file() and (folder / f"{table}.parquet").is_file()
+    assert len(pd.read_csv(folder / "segment_audiences.csv")) > 0
+    exported = pd.read_parquet(folder / "customer_segments.parquet")
     for column in (*CAMPAIGN_COLUMNS, "audience_marketing_action"):
         assert column in exported.columns
         assert exported[column].notna().all(), column

@@ -22,6 +22,10 @@ MARTS = (
     "fct_customer_rfm",
     "fct_customer_features",
     "fct_customer_features_at_cutoffs",
+    "fct_customer_purchase_summary",
+    "fct_customer_purchase_summary_at_cutoffs",
+    "fct_customer_purchases_after_cutoffs",
+    "fct_customer_purchase_summary_before_monitor_window",
 )
 # The key maps (table -> hex id column, key column), as the package knows them.
 KEY_MAPS = WAREHOUSE_KEY_MAPS

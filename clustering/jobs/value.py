@@ -7,7 +7,7 @@
    no-model baseline, on the next 90 and 180 days (clustering.ml.value_backtest);
 3. fits the chosen variant on the as-of summary, saves it with its metadata
    and the holdout's interval multipliers (clustering.storage.value_store);
-4. scores every customer (`score_value`).
+4. scores every customer (`score_value`) and rewrites the campaign exports.
 
 `score_value(settings)` (also run by the segment job and the daily refresh,
 without refitting): per-person predictions, value rank and band, interval and
@@ -51,6 +51,7 @@ from clustering.ml.value_backtest import (
 from clustering.progress import Progress
 from clustering.settings import Settings
 from clustering.storage.connection import connect, table_exists
+from clustering.storage.exports import EXPORTED_TABLES, export_tables
 from clustering.storage.readers import read_holdout_inputs, read_purchase_summary
 from clustering.storage.segment_tables import (
     SEGMENT_TABLES,
@@ -463,6 +464,8 @@ def fit_value(settings: Settings, *, progress: Progress | None = None) -> ValueF
         tables["value_holdout_deciles"] = holdout.deciles.assign(value_model_version=record.version)
     write_segment_tables(settings.warehouse, tables, model_version=record.version)
     scored = score_value(settings, record=record, summary=summary)
+    # Campaign tools get the value columns now, not at the next scoring.
+    export_tables(settings.warehouse, EXPORTED_TABLES, settings.exports_path)
     return ValueFitOutcome(
         record=record,
         holdout=holdout,
