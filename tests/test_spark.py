@@ -9,9 +9,10 @@ hour; tests/test_parquet_input.py checks Parquet input on DuckDB.)
 Segments fitted and scored by Python on DuckDB are scored again in SQL on
 Spark from the model export, and must be the same for every customer.
 
-One Spark build of a small dataset costs about two minutes, mostly Spark
-starting and running some 180 small jobs one after the other; every test here
-reads the builds of one module fixture."""
+One Spark build of a small dataset, the daily selection and the SQL scoring
+in one session, costs about a minute and a half, mostly Spark starting and
+running some 240 small jobs one after the other; every test here reads the
+builds of one module fixture."""
 
 from __future__ import annotations
 
@@ -41,21 +42,24 @@ def engines(tmp_path_factory):
     data = root / "olist's data"
     generate(data, scale=SCALE, seed=11, faults=FAULTS_PER_KIND)
     duck = build_warehouse(data, root / "duck.duckdb", extra_args=["--selector", "daily"])
-    spark_dir = root / "spark"
-    spark_env = {"OLIST_SPARK_DIR": str(spark_dir), "OLIST_SPARK_MEMORY": "2g"}
-    spark = run_dbt(
-        ["build", "--target", "spark", "--selector", "daily"],
-        input_dir=data,
-        warehouse=root / "spark-run",
-        env=spark_env,
-    )
     # Segments: fitted and scored by Python on DuckDB (`clustering score` also
     # writes the model export), then scored in SQL on Spark from the export.
     for command in (["fit", "--family", "kmeans", "--segments", "5"], ["score"]):
         result = CliRunner().invoke(app, [*command, "--warehouse", str(root / "duck.duckdb")])
         assert result.exit_code == 0, result.output
-    run_dbt(
-        ["build", "--target", "spark", "--selector", "sql_scoring"],
+    spark_dir = root / "spark"
+    spark_env = {
+        "OLIST_SPARK_DIR": str(spark_dir),
+        "OLIST_SPARK_MEMORY": "2g",
+        # A few thousand rows: one shuffle partition, and a JVM that starts
+        # fast (no optimising JIT tier, a serial collector) build it about
+        # a sixth faster than the profile's defaults, which suit real data.
+        "OLIST_SPARK_SHUFFLE_PARTITIONS": "1",
+        "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    }
+    # The daily build and the SQL scoring in one Spark session.
+    spark = run_dbt(
+        ["build", "--target", "spark", "--selector", "daily_and_sql_scoring"],
         input_dir=data,
         warehouse=root / "spark-run",
         vars={"model_export_dir": str(root / "model_export")},
@@ -95,10 +99,15 @@ def test_keys_are_bigint_on_spark_and_unsigned_on_duckdb(engines):
 def test_every_data_test_passed_on_spark(engines):
     summary = re.search(r"PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", engines["spark"].output)
     assert summary, engines["spark"].output[-2000:]
-    passed, _, errors, skipped = (int(group) for group in summary.groups())
+    _, _, errors, skipped = (int(group) for group in summary.groups())
     assert errors == 0 and skipped == 0
-    duck_summary = re.search(r"PASS=(\d+)", engines["duck"].output)
-    assert duck_summary and passed == int(duck_summary.group(1))
+    # Every data test of DuckDB's daily build passed on Spark too (the Spark
+    # run adds the SQL scoring's).
+    passed = re.compile(r"\d+ of \d+ PASS (\S+)")
+    on_duckdb = set(passed.findall(engines["duck"].output))
+    on_spark = set(passed.findall(engines["spark"].output))
+    assert len(on_duckdb) > 100
+    assert on_duckdb <= on_spark, sorted(on_duckdb - on_spark)
 
 
 def test_spark_scores_every_customer_as_python_does(engines):
