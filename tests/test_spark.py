@@ -64,6 +64,8 @@ def engines(tmp_path_factory):
         warehouse=root / "spark-run",
         vars={"model_export_dir": str(root / "model_export")},
         env=spark_env,
+        # A command of its own: Spark's JVM ends with it, not with the worker.
+        in_process=False,
     )
     return {
         "root": root,

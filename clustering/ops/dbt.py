@@ -77,7 +77,7 @@ def run_dbt(
     project_dir: Path | None = None,
     work_dir: Path | None = None,
     env: dict[str, str] | None = None,
-    in_process: bool = False,
+    in_process: bool | None = None,
     check: bool = True,
 ) -> BuildResult:
     """Run `dbt <args>` on the project against `input_dir` into `warehouse`.
@@ -86,7 +86,10 @@ def run_dbt(
     project quotes them as literals); `env` adds environment variables the
     project reads (OLIST_AS_OF_DATE). `work_dir` holds dbt's target/ and
     logs/ (default: beside the warehouse) so parallel builds do not collide.
-    `in_process` runs dbt inside this process (see _invoke_in_process).
+    `in_process` runs dbt inside this process (see _invoke_in_process); None
+    means as the environment variable OLIST_DBT_IN_PROCESS says (1: inside,
+    anything else: a dbt command), for processes that run dbt many times
+    (the test suite).
     Raises BuildError with dbt's error lines when `check` and dbt fails.
     """
     project = project_dir or find_project_dir()
@@ -118,6 +121,8 @@ def run_dbt(
         **(env or {}),
     }
     started = time.perf_counter()
+    if in_process is None:
+        in_process = os.environ.get("OLIST_DBT_IN_PROCESS") == "1"
     if in_process:
         returncode, output = _invoke_in_process(command[1:], settings)
     else:
@@ -148,17 +153,20 @@ def _invoke_in_process(args: list[str], settings: dict[str, str]) -> tuple[int, 
     Spares the interpreter start and dbt's import (a few seconds a call,
     which matter when one process refreshes day after day), and dies with
     this process. The project's environment variables are set for the call
-    and restored after; dbt's messages of warning level and above, and the
-    exception that stopped it, make the output. dbt-duckdb keeps the database
-    open between calls, and DuckDB refuses a second handle on the file from
-    the same process, so it is closed after each call."""
+    and restored after; dbt's messages of info level and above (what its
+    console shows, without the times) and the exception that stopped it make
+    the output. dbt-duckdb keeps the database open between calls, and DuckDB
+    refuses a second handle on the file from the same process, so it is
+    closed after each call."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
 
     messages: list[str] = []
 
     def collect(event) -> None:
-        if event.info.level in ("warn", "error"):
+        # What dbt prints on the console (results, failures, the summary),
+        # without the debug log.
+        if event.info.level in ("info", "warn", "error"):
             messages.append(event.info.msg)
 
     saved = {name: os.environ.get(name) for name in settings}
@@ -175,7 +183,8 @@ def _invoke_in_process(args: list[str], settings: dict[str, str]) -> tuple[int, 
             if DuckDBConnectionManager._ENV is not None:
                 DuckDBConnectionManager._ENV.close()
                 DuckDBConnectionManager._ENV = None
-    if outcome.exception is not None:
+    # The exception that stopped dbt, unless an event said it already.
+    if outcome.exception is not None and str(outcome.exception) not in "\n".join(messages):
         messages.append(f"Encountered an error:\n{outcome.exception}")
     return (0 if outcome.success else 1), "\n".join(messages)
 
