@@ -78,9 +78,30 @@ FIRST_FILES = (
 SPREAD = ("test_real_extracts.py",)
 
 
+# First: the marks must be on the items before pytest-xdist's worker reads
+# them in its own pytest_collection_modifyitems.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     order = {name: rank for rank, name in enumerate(FIRST_FILES)}
     items.sort(key=lambda item: order.get(item.path.name, len(order)))
     for item in items:
         if item.path.name not in SPREAD:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+def pytest_collection_finish(session):
+    """In a pytest-xdist worker under --dist loadgroup, refuse to run when the
+    groups were not applied: each worker would then build every file's
+    module fixtures (the Spark build, the replayed month) a second time, a
+    silent doubling of the suite's time. pytest-xdist 3.8 marks a group in
+    the test's id the way pytest 8 keeps it, not pytest 9 (pyproject.toml
+    pins pytest below 9)."""
+    # Set only in a pytest-xdist worker (xdist.remote.setup_config).
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    grouped = [item for item in session.items if item.path.name not in SPREAD]
+    if grouped and not all("@" in item.nodeid for item in grouped):
+        raise pytest.UsageError(
+            "pytest-xdist did not apply the xdist_group marks (test ids without @group): "
+            "install the pytest the project pins (`make install` after a pyproject.toml change)"
+        )
