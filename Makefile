@@ -25,7 +25,9 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# No byte-compiling of every installed file up front (about 20 s): Python
+	# compiles the modules it imports, once, on first use.
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	touch $@
 
 # The default data is regenerated only when the generator changes.
@@ -121,7 +123,8 @@ lint: $(STAMP)
 	# The SQL scoring model reads its feature list from a model export when it
 	# compiles: lint points it at the small one in tests/fixtures, so it needs no fit.
 	mkdir -p $(dir $(OLIST_WAREHOUSE)) warehouse/tmp
-	OLIST_MODEL_EXPORT_DIR=tests/fixtures/segment_model_export $(BIN)/sqlfluff lint models data-tests analysis
+	# Two processes lint the compiled files (about 40 s down to 23).
+	OLIST_MODEL_EXPORT_DIR=tests/fixtures/segment_model_export $(BIN)/sqlfluff lint models data-tests analysis --processes 2
 
 # Headless Chromium for the report tests: Debian's chromium and chromium-driver,
 # installed only when missing (as root, through sudo, or with a message).
