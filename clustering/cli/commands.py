@@ -161,6 +161,15 @@ def _settings(**overrides: object) -> Settings:
     return Settings.from_environment(**overrides)
 
 
+C = TypeVar("C")
+
+
+def _overridden(config: C, **options: object) -> C:
+    """A settings section with the options the user gave (not None) replaced."""
+    given = {key: value for key, value in options.items() if value is not None}
+    return replace(config, **given)  # type: ignore[type-var]
+
+
 SeedOption = Annotated[int | None, typer.Option("--seed", help=SEED_MODEL_HELP)]
 MinSegmentsOption = Annotated[
     int | None, typer.Option("--min-segments", help="Fewest segments compared.")
@@ -501,17 +510,11 @@ def stability(
         n_segments=segments,
         stability_report_path=out,
     )
-    config = replace(
+    config = _overridden(
         base.stability,
-        **{
-            key: value
-            for key, value in {
-                "origin_step_months": origin_step,
-                "max_horizon_months": max_horizon,
-                "min_customers": min_customers,
-            }.items()
-            if value is not None
-        },
+        origin_step_months=origin_step,
+        max_horizon_months=max_horizon,
+        min_customers=min_customers,
     )
     settings = base.with_(stability=config)
     with watch("backtest") as watching:
@@ -571,14 +574,7 @@ def value(
     Needs the monthly snapshots (`dbt build --selector stability`). Writes
     segments.customer_value, segment_audiences, value_models and value_holdout*."""
     base = _settings(warehouse=warehouse)
-    config = replace(
-        base.value,
-        **{
-            key: value
-            for key, value in {"variant": variant, "holdout_cutoffs": cutoffs}.items()
-            if value is not None
-        },
-    )
+    config = _overridden(base.value, variant=variant, holdout_cutoffs=cutoffs)
     settings = base.with_(value=config)
     with watch("value model") as watching:
         outcome = fit_value(settings, progress=watching.units)

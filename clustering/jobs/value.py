@@ -63,6 +63,7 @@ from clustering.storage.value_store import (
     ValueModelRecord,
     load_value_model,
     save_value_model,
+    value_library_versions,
 )
 
 # Value bands by rank: the top 10 %, the next 20 %, the next 30 %, the rest.
@@ -221,7 +222,7 @@ def audiences_frame(
 
 
 def _update_profiles(con: duckdb.DuckDBPyConnection) -> None:
-    """The segment profiles' value columns, from the audiences just written."""
+    """The segment profiles' value columns, from the members' values just written."""
     for name in VALUE_PROFILE_COLUMNS:
         # Profiles written before these columns existed get them.
         con.execute(
@@ -230,42 +231,29 @@ def _update_profiles(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         update {SEGMENTS_SCHEMA}.segment_profiles as profiles
-        set expected_value_6m_brl = parts.expected_value_6m_brl,
-            avg_expected_value_6m_brl = parts.expected_value_6m_brl / parts.count_customers,
-            share_recent = parts.count_recent / parts.count_customers
+        set expected_value_6m_brl = members.expected_value_6m_brl,
+            avg_expected_value_6m_brl = members.avg_expected_value_6m_brl,
+            share_likely_active = members.share_likely_active,
+            share_recent = members.share_recent
         from (
             select
-                model_version,
-                segment_id,
-                sum(count_customers) as count_customers,
-                sum(expected_value_6m_brl) as expected_value_6m_brl,
-                sum(case when lifecycle_stage = 'recent' then count_customers else 0 end)
-                    as count_recent
-            from {SEGMENTS_SCHEMA}.segment_audiences
-            group by model_version, segment_id
-        ) as parts
-        where profiles.model_version = parts.model_version
-            and profiles.segment_id = parts.segment_id
-        """
-    )
-    # Likely active is P(alive) >= LIKELY_ACTIVE whatever the stage (a
-    # recent buyer may be likely active too): counted from the customers.
-    con.execute(
-        f"""
-        update {SEGMENTS_SCHEMA}.segment_profiles as profiles
-        set share_likely_active = shares.share_likely_active
-        from (
-            select
-                members.model_version,
-                members.segment_id,
-                avg(case when value.is_likely_active then 1.0 else 0.0 end) as share_likely_active
-            from {SEGMENTS_SCHEMA}.customer_segments as members
+                segments.model_version,
+                segments.segment_id,
+                sum(value.expected_value_6m_brl) as expected_value_6m_brl,
+                avg(value.expected_value_6m_brl) as avg_expected_value_6m_brl,
+                -- Likely active whatever the stage (a recent buyer may be too).
+                avg(case when value.is_likely_active then 1.0 else 0.0 end)
+                    as share_likely_active,
+                avg(case when value.lifecycle_stage = 'recent' then 1.0 else 0.0 end)
+                    as share_recent
+            from {SEGMENTS_SCHEMA}.customer_segments as segments
             inner join {SEGMENTS_SCHEMA}.customer_value as value
-                on members.customer_unique_key = value.customer_unique_key
-            group by members.model_version, members.segment_id
-        ) as shares
-        where profiles.model_version = shares.model_version
-            and profiles.segment_id = shares.segment_id
+                on segments.customer_unique_key = value.customer_unique_key
+                    and segments.as_of_date = value.as_of_date
+            group by segments.model_version, segments.segment_id
+        ) as members
+        where profiles.model_version = members.model_version
+            and profiles.segment_id = members.segment_id
         """
     )
 
@@ -419,7 +407,7 @@ def fit_value(settings: Settings, *, progress: Progress | None = None) -> ValueF
         beats_baseline=beats,
         interval_deciles=_interval(holdout, variant),
         holdout_ratio_range_90d=_ratio_range(holdout, variant),
-        library_versions=_library_versions(),
+        library_versions=value_library_versions(),
     )
     verdict = verdict_text(holdout, variant, len(cutoffs))
     save_value_model(settings.value_models_path, record)
@@ -473,9 +461,3 @@ def fit_value(settings: Settings, *, progress: Progress | None = None) -> ValueF
         verdict=verdict,
         score=scored,
     )
-
-
-def _library_versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    return {name: version(name) for name in ("pymc-marketing", "pymc", "numpy", "pandas")}

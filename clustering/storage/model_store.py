@@ -193,7 +193,12 @@ def set_current(models_dir: Path, version: str) -> None:
     """Point CURRENT at a saved version (the one `score` and `refresh` use)."""
     if not (Path(models_dir) / version / "metadata.json").is_file():
         raise ModelError(f"model {version} is not saved in {models_dir}; run `clustering fit`")
-    pointer = Path(models_dir) / "CURRENT"
+    point_current(models_dir, version)
+
+
+def point_current(folder: Path, version: str) -> None:
+    """Write folder/CURRENT naming `version` (segment and value model stores)."""
+    pointer = Path(folder) / "CURRENT"
     temporary = pointer.with_suffix(".tmp")
     temporary.write_text(version + "\n", encoding="utf-8")
     temporary.replace(pointer)  # atomic: a reader sees the old or the new version

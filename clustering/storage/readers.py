@@ -117,23 +117,25 @@ def read_snapshots(warehouse: Source) -> pd.DataFrame:
     return frame
 
 
+def _read_mart(warehouse: Source, table: str, sql: str, fix: str) -> pd.DataFrame:
+    """`sql` over marts.<table>, or an error naming the missing table and `fix`."""
+    with opened(warehouse) as con:
+        if not table_exists(con, FEATURES_SCHEMA, table):
+            raise WarehouseError(f"table {FEATURES_SCHEMA}.{table} not found in {warehouse}; {fix}")
+        return con.execute(sql).df()
+
+
 def read_purchases(warehouse: Source) -> tuple[pd.DataFrame, pd.Timestamp]:
     """Every purchase (person, time, value) and the instant the data end (the
     marts' cutoff: purchases after it are not in the warehouse)."""
-    with opened(warehouse) as con:
-        if not table_exists(con, FEATURES_SCHEMA, "fct_orders"):
-            raise WarehouseError(
-                f"table {FEATURES_SCHEMA}.fct_orders not found in {warehouse}; "
-                "run `dbt build` first"
-            )
-        frame = con.execute(
-            "select customer_unique_key, purchased_at, cast(order_value_brl as double) "
-            f"as order_value_brl from {FEATURES_SCHEMA}.fct_orders where is_purchase"
-        ).df()
-        ((as_of,),) = con.execute(
-            f"select max(as_of_date) from {FEATURES_SCHEMA}.fct_orders"
-        ).fetchall()
-    return frame, pd.Timestamp(as_of) + pd.Timedelta(days=1)
+    frame = _read_mart(
+        warehouse,
+        "fct_orders",
+        "select customer_unique_key, purchased_at, cast(order_value_brl as double) "
+        f"as order_value_brl from {FEATURES_SCHEMA}.fct_orders where is_purchase",
+        "run `dbt build` first",
+    )
+    return frame, pd.Timestamp(read_as_of_date(warehouse)) + pd.Timedelta(days=1)
 
 
 def read_as_of_reconciliation(warehouse: Source) -> dict[str, object] | None:
@@ -244,13 +246,6 @@ SUMMARY_TABLE = "fct_customer_purchase_summary"
 SUMMARY_AT_CUTOFFS_TABLE = "fct_customer_purchase_summary_at_cutoffs"
 OUTCOMES_TABLE = "fct_customer_purchases_after_cutoffs"
 MONITOR_SUMMARY_TABLE = "fct_customer_purchase_summary_before_monitor_window"
-
-
-def _read_mart(warehouse: Source, table: str, sql: str, fix: str) -> pd.DataFrame:
-    with opened(warehouse) as con:
-        if not table_exists(con, FEATURES_SCHEMA, table):
-            raise WarehouseError(f"table {FEATURES_SCHEMA}.{table} not found in {warehouse}; {fix}")
-        return con.execute(sql).df()
 
 
 _SUMMARY_COLUMNS = (

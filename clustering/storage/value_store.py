@@ -22,6 +22,7 @@ from typing import Any
 
 from clustering.errors import ModelError
 from clustering.ml.value import ValueModel
+from clustering.storage.model_store import current_version, library_versions, point_current
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,13 @@ class ValueModelRecord:
         return cls(**values)
 
 
+def value_library_versions() -> dict[str, str]:
+    """The libraries a value model's numbers depend on, recorded with it."""
+    from importlib.metadata import version
+
+    return library_versions() | {name: version(name) for name in ("pymc-marketing", "pymc")}
+
+
 def save_value_model(folder: Path, record: ValueModelRecord) -> Path:
     """Write model.json under folder/<version> and point CURRENT at it."""
     target = Path(folder) / record.version
@@ -85,27 +93,22 @@ def save_value_model(folder: Path, record: ValueModelRecord) -> Path:
         json.dumps(record.to_json(), indent=2, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
-    pointer = Path(folder) / "CURRENT"
-    temporary = pointer.with_suffix(".tmp")
-    temporary.write_text(record.version + "\n", encoding="utf-8")
-    temporary.replace(pointer)  # atomic: a reader sees the old or the new version
+    point_current(folder, record.version)
     return target
 
 
 def has_value_model(folder: Path) -> bool:
-    return (Path(folder) / "CURRENT").is_file()
+    return current_version(folder) is not None
 
 
 def load_value_model(folder: Path, version: str | None = None) -> ValueModelRecord:
     """The saved value model `version` (default: CURRENT)."""
-    pointer = Path(folder) / "CURRENT"
+    version = version or current_version(folder)
     if version is None:
-        if not pointer.is_file():
-            raise ModelError(
-                f"no saved value model in {folder}; fit one with `clustering value` "
-                "(after `dbt build --selector stability`)"
-            )
-        version = pointer.read_text(encoding="utf-8").strip()
+        raise ModelError(
+            f"no saved value model in {folder}; fit one with `clustering value` "
+            "(after `dbt build --selector stability`)"
+        )
     path = Path(folder) / version / "model.json"
     if not path.is_file():
         raise ModelError(
