@@ -82,6 +82,11 @@ def _clv() -> Any:
     return clv
 
 
+def _purchase_model(clv: Any, variant: str) -> Any:
+    """The library's purchase model class of a variant."""
+    return clv.ModifiedBetaGeoModel if variant == "modified_bg_nbd" else clv.BetaGeoModel
+
+
 def choose_variant(summary: pd.DataFrame) -> str:
     """`modified_bg_nbd` when one-time buyers dominate, else `bg_nbd`."""
     one_time = float((summary["count_repeat_purchases"] == 0).mean())
@@ -176,12 +181,9 @@ class ValueModel:
                 "needs at least two; a longer extract (more months of orders) is needed"
             )
         clv = _clv()
-        purchases_class = (
-            clv.ModifiedBetaGeoModel if variant == "modified_bg_nbd" else clv.BetaGeoModel
-        )
         with _quiet():
             started = time.perf_counter()
-            purchases = purchases_class(data=_purchase_frame(summary))
+            purchases = _purchase_model(clv, variant)(data=_purchase_frame(summary))
             purchases.fit(method="map", progressbar=False)
             middle = time.perf_counter()
             spend = clv.GammaGammaModel(data=_spend_frame(repeat))
@@ -221,13 +223,10 @@ class ValueModel:
         if self.params_ is None or self.variant_ is None:
             raise ModelError("the value model is not fitted; call fit() or from_params()")
         clv = _clv()
-        purchases_class = (
-            clv.ModifiedBetaGeoModel if self.variant_ == "modified_bg_nbd" else clv.BetaGeoModel
-        )
         with _quiet():
             # The library's expectations read the parameters from the fit's
             # posterior; a one-draw posterior is exactly what MAP leaves.
-            purchases = purchases_class(data=_purchase_frame(_EMPTY))
+            purchases = _purchase_model(clv, self.variant_)(data=_purchase_frame(_EMPTY))
             purchases.build_model()  # its coordinates name the parameters
             purchases.idata = _posterior(self.params_["purchase"])
             spend = clv.GammaGammaModel(data=_spend_frame(_EMPTY))

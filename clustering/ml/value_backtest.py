@@ -137,9 +137,6 @@ class Holdout:
     deciles: pd.DataFrame
     fit_seconds: float
 
-    def methods(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.metrics["method"]))
-
     def mean_capture(self, method: str, days: int) -> float:
         rows = self.metrics[
             (self.metrics["method"] == method) & (self.metrics["horizon_days"] == days)
