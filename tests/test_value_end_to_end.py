@@ -24,7 +24,7 @@ from clustering.ml.value_backtest import BASELINE
 from clustering.ops.dbt import run_dbt
 from clustering.report.segments import render_report
 from clustering.settings import Settings, ValueSettings
-from clustering.storage.exports import CAMPAIGN_COLUMNS, EXPORTED_TABLES
+from clustering.storage.exports import AUDIENCE_COLUMNS, CAMPAIGN_COLUMNS, EXPORTED_TABLES
 from clustering.storage.value_store import load_value_model
 
 # The small test population: cutoffs with a few hundred customers and a
@@ -149,6 +149,52 @@ def test_campaign_exports_carry_the_value_columns(valued) -> None:
     for column in (*CAMPAIGN_COLUMNS, "audience_marketing_action"):
         assert column in exported.columns
         assert exported[column].notna().all(), column
+
+
+def comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates, timestamps and decimals as one type whichever reader made them
+    (pyarrow gives dates as objects and decimals as Decimal)."""
+    frame = frame.sort_values("customer_unique_key", ignore_index=True)
+    for name in ("as_of_date", "last_order_at"):
+        frame[name] = pd.to_datetime(frame[name])
+    frame["total_spend_brl"] = frame["total_spend_brl"].astype(float)
+    return frame
+
+
+def test_the_campaign_export_gives_each_person_the_views_audience_columns(valued) -> None:
+    # The export joins the marts itself (the view may not exist when it is
+    # written): each person must get what an audience download from the view
+    # gives, under the same names.
+    folder = valued.settings.exports_path
+    exported = pd.read_parquet(folder / "customer_segments.parquet")
+    header = pd.read_csv(folder / "customer_segments.csv", nrows=0).columns
+    assert list(exported.columns[: len(AUDIENCE_COLUMNS)]) == list(AUDIENCE_COLUMNS)
+    assert list(header) == list(exported.columns)
+    with duckdb.connect(str(valued.warehouse), read_only=True) as con:
+        view = con.execute(
+            f"select {', '.join(AUDIENCE_COLUMNS)} from segments.dim_customer_segments"
+        ).df()
+        ((scored,),) = con.execute("select count(*) from segments.customer_segments").fetchall()
+        # The latest customer id is one of the person's own customer ids.
+        ((foreign,),) = con.execute(
+            "select count(*) from read_parquet(?) as exported "
+            "anti join staging.stg_olist__customers as customers "
+            "on exported.latest_customer_id = customers.customer_id "
+            "and exported.customer_unique_id = customers.customer_unique_id",
+            [str(folder / "customer_segments.parquet")],
+        ).fetchall()
+    assert exported["customer_unique_key"].is_unique
+    assert len(exported) == scored == len(view) > 0
+    assert foreign == 0
+    # Filled for everybody here: all marts built, the value model scored.
+    assert exported[list(AUDIENCE_COLUMNS)].notna().all().all()
+    pd.testing.assert_frame_equal(
+        comparable(exported[list(AUDIENCE_COLUMNS)]),
+        comparable(view),
+        check_dtype=False,
+        check_exact=False,
+        rtol=1e-9,
+    )
 
 
 def test_the_report_shows_value_audiences_and_the_proof(valued) -> None:

@@ -11,11 +11,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from clustering.errors import WarehouseError
 from clustering.ml.features import FEATURE_NAMES, schema_fingerprint
 from clustering.storage.connection import connect
-from clustering.storage.exports import CAMPAIGN_COLUMNS, export_tables
+from clustering.storage.exports import (
+    AUDIENCE_COLUMNS,
+    CAMPAIGN_COLUMNS,
+    CUSTOMER_SEGMENTS_EXPORT_COLUMNS,
+    export_tables,
+)
 from clustering.storage.readers import CONTEXT_COLUMNS, read_features
 from clustering.storage.segment_tables import (
     MEMBERSHIP_TABLES,
@@ -354,14 +360,40 @@ def test_reading_a_segment_table_before_scoring_names_the_fix(tmp_path: Path) ->
         read_segment_table(path, "orders")
 
 
+def add_customer_marts(path: Path) -> Path:
+    """marts.dim_customers and marts.fct_customer_rfm beside the features mart,
+    with the columns the customer_segments export reads, for MART_ROWS' people."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create table marts.dim_customers (customer_unique_key uinteger, "
+            "latest_customer_id varchar, customer_zip_code_prefix varchar, "
+            "customer_city varchar, customer_state varchar, as_of_date date)"
+        )
+        con.execute(
+            "create table marts.fct_customer_rfm (customer_unique_key uinteger, "
+            "last_order_at timestamp, as_of_date date)"
+        )
+        for key, uid, state, days, *_ in MART_ROWS:
+            con.execute(
+                "insert into marts.dim_customers values (?, ?, ?, ?, ?, ?)",
+                [key, f"latest {uid}", f"0{key}310", f"city {uid}", state, date(2018, 9, 1)],
+            )
+            con.execute(
+                "insert into marts.fct_customer_rfm values (?, ?, ?)",
+                [key, datetime(2018, 9, 1) - pd.Timedelta(days=days), date(2018, 9, 1)],
+            )
+    return path
+
+
 def test_exports_read_back_equal_in_parquet_and_csv(tmp_path: Path) -> None:
-    path = make_features_warehouse(tmp_path / "w.duckdb")
+    path = add_customer_marts(make_features_warehouse(tmp_path / "w.duckdb"))
     matches = segment_frame("segment_matches", 4, "v1")
     matches["previous_segment_id"] = [7, None, 9, None]
     write_segment_tables(
         path,
         {
             "customer_segments": segment_frame("customer_segments", 3, "v1"),
+            "segment_profiles": segment_frame("segment_profiles", 3, "v1"),
             "segment_matches": matches,
         },
         model_version="v1",
@@ -382,18 +414,63 @@ def test_exports_read_back_equal_in_parquet_and_csv(tmp_path: Path) -> None:
             ).df()
         csv = pd.read_csv(out / f"{table}.csv")
         if table == "customer_segments":
-            # The campaign columns follow the table's own; null before any
-            # value model has scored (tests/test_value_end_to_end.py fills them).
+            # The campaign columns first, under the view's names; the value
+            # columns null before any value model has scored
+            # (tests/test_value_end_to_end.py fills them and compares the view).
+            assert list(parquet.columns) == list(CUSTOMER_SEGMENTS_EXPORT_COLUMNS)
+            assert list(csv.columns) == list(CUSTOMER_SEGMENTS_EXPORT_COLUMNS)
             extra = [*CAMPAIGN_COLUMNS, "audience_marketing_action"]
-            assert list(parquet.columns) == [*expected.columns, *extra]
             assert parquet[extra].isna().all().all() and csv[extra].isna().all().all()
-            parquet, csv = parquet[expected.columns], csv[expected.columns]
+            assert parquet["customer_state"].tolist() == ["SP", "MG", "RJ"]
+            assert parquet["latest_customer_id"].tolist() == ["latest a", "latest b", "latest c"]
+            assert parquet["days_since_last_order"].tolist() == [300, 12, 40]
+            assert parquet["segment_marketing_action"].tolist() == [
+                f"marketing_action {i}" for i in range(3)
+            ]
+            # The zip prefix is text: its leading zero is kept in both files.
+            assert parquet["customer_zip_code_prefix"].tolist() == ["01310", "02310", "03310"]
+            assert ",01310," in (out / "customer_segments.csv").read_text()
+            parquet, csv = (
+                frame.rename(columns={"segment_confidence": "confidence"})[expected.columns]
+                for frame in (parquet, csv)
+            )
         pd.testing.assert_frame_equal(parquet, expected)  # types kept too
         for name, kind in SEGMENT_TABLES[table]:
             if kind in {"date", "timestamp"}:
                 csv[name] = pd.to_datetime(csv[name])
         pd.testing.assert_frame_equal(csv, expected, check_dtype=False)
     assert np.isnan(pd.read_csv(out / "segment_matches.csv")["previous_segment_id"]).sum() == 2
+
+
+def test_a_person_the_marts_lack_keeps_a_row_in_the_campaign_export(tmp_path: Path) -> None:
+    # Key 4 is scored but in no mart (the view leaves such a person out): the
+    # export keeps them, once, with the marts' columns null.
+    path = add_customer_marts(make_features_warehouse(tmp_path / "w.duckdb"))
+    write_segment_tables(
+        path,
+        {
+            "customer_segments": segment_frame("customer_segments", 4, "v1"),
+            "segment_profiles": segment_frame("segment_profiles", 4, "v1"),
+        },
+        model_version="v1",
+    )
+    export_tables(path, ("customer_segments",), tmp_path / "out")
+    exported = pd.read_parquet(tmp_path / "out" / "customer_segments.parquet")
+    assert exported["customer_unique_key"].tolist() == [1, 2, 3, 4]
+    missing = exported.set_index("customer_unique_key").loc[4]
+    assert missing[["latest_customer_id", "customer_state", "days_since_last_order"]].isna().all()
+    assert missing["segment_name"] == "segment_name 3"
+
+
+def test_the_analysts_view_declares_every_audience_column() -> None:
+    document = yaml.safe_load(
+        (Path(__file__).parents[1] / "models/segments/_segments__models.yml").read_text()
+    )
+    (view,) = (model for model in document["models"] if model["name"] == "dim_customer_segments")
+    declared = [column["name"] for column in view["columns"]]
+    assert [name for name in AUDIENCE_COLUMNS if name not in declared] == []
+    # The export's other columns are the view's too, under the same names.
+    assert set(CUSTOMER_SEGMENTS_EXPORT_COLUMNS) <= set(declared)
 
 
 def test_export_of_an_unknown_table_is_refused(tmp_path: Path) -> None:

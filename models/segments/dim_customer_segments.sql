@@ -28,6 +28,7 @@ segment_profiles as (
 dim_customers as (
     select
         customer_unique_key,
+        latest_customer_id,
         customer_zip_code_prefix,
         customer_city,
         customer_state,
@@ -92,6 +93,7 @@ final as (
     select
         customer_segments.customer_unique_key,
         customer_segments.customer_unique_id,
+        dim_customers.latest_customer_id,
         customer_segments.segment_id,
         customer_segments.segment_name,
         segment_profiles.marketing_action as segment_marketing_action,
