@@ -212,6 +212,14 @@ TABLE_COMMENTS: dict[str, str] = {
         "One row per segment per scored as-of date: members on that date, and how many entered "
         "and left since the scoring before."
     ),
+    "customer_segment_backfill": (
+        "One row per customer per monthly snapshot: the segment today's model gives the "
+        "person's features at that month end (`clustering backfill`), for trends before day one."
+    ),
+    "segment_size_backfill": (
+        "One row per segment per monthly snapshot: members today's model puts in it at that "
+        "month end, an estimate drawn beside the scored size history."
+    ),
     "refresh_runs": (
         "One row per daily `clustering refresh` (appended): the input, rows read and rejected, "
         "customers scored and moved, and the time each step took."
@@ -474,6 +482,19 @@ COLUMN_COMMENTS: dict[str, dict[str, str]] = {
         "count_customers": "Members of the segment on that date.",
         "count_entered": "Members on that date who were not in the segment at the scoring before (new customers included).",
         "count_left": "Members at the scoring before who are not in the segment on that date.",
+    },
+    "customer_segment_backfill": {
+        "as_of_date": "Month end (cutoff) of the snapshot the person was scored on.",
+        **_shared("customer_unique_key"),
+        "segment_id": "Segment today's model gives the person's features at that month end.",
+        "model_version": "Segment model that scored the snapshot (the current one when it ran).",
+    },
+    "segment_size_backfill": {
+        "as_of_date": "Month end (cutoff) of the snapshot.",
+        "model_version": "Segment model that scored the snapshot.",
+        **_shared("segment_id", "segment_name"),
+        "count_customers": "Customers of the snapshot the model puts in the segment.",
+        "share_customers": "Those customers as a share of the snapshot's customers (0-1).",
     },
     "refresh_runs": {
         "refreshed_at": "When the refresh wrote its log row (local time).",

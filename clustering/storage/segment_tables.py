@@ -336,6 +336,26 @@ SEGMENT_TABLES |= {
 }
 
 
+# Memberships before the first scoring (clustering.jobs.backfill): the current
+# model scored over the monthly snapshots, replaced whole by every backfill.
+SEGMENT_TABLES |= {
+    "customer_segment_backfill": (
+        ("as_of_date", "date"),
+        ("customer_unique_key", "uinteger"),
+        ("segment_id", "integer"),
+        ("model_version", "varchar"),
+    ),
+    "segment_size_backfill": (
+        ("as_of_date", "date"),
+        ("model_version", "varchar"),
+        ("segment_id", "integer"),
+        ("segment_name", "varchar"),
+        ("count_customers", "bigint"),
+        ("share_customers", "double"),
+    ),
+}
+
+
 # Customer value (clustering.jobs.value): per-person predictions, the
 # audiences they split each segment into, the holdout proof and the monitor.
 SEGMENT_TABLES |= {
@@ -453,6 +473,11 @@ VALUE_PROFILE_COLUMNS = (
 VALUE_TABLES = ("customer_value", "segment_audiences")
 
 
+# The backfill tables the app and dbt read: they exist, empty, from the first
+# write on, before any backfill has run.
+BACKFILL_TABLES = ("customer_segment_backfill", "segment_size_backfill")
+
+
 # Tables that keep history (rows of earlier models are kept, this model's replaced).
 HISTORY_TABLES = ("segment_models", "segment_matches", "model_features")
 
@@ -534,7 +559,7 @@ def write_segment_tables(
             con.execute(f"create schema if not exists {SEGMENTS_SCHEMA}")
             # Every table the dbt sources declare exists after any write, also
             # in a warehouse written by an earlier version of this package.
-            for table in MEMBERSHIP_TABLES + HISTORY_TABLES + VALUE_TABLES:
+            for table in MEMBERSHIP_TABLES + HISTORY_TABLES + VALUE_TABLES + BACKFILL_TABLES:
                 _create_table(con, table)
             for table, frame in tables.items():
                 columns = table_schema(table, frame)
