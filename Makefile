@@ -18,7 +18,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: run test install build segments value maintenance lint clean benchmark benchmark-quick benchmark-refresh benchmark-spark benchmark-contract benchmark-value browser
+.PHONY: app run test install build segments value maintenance lint clean benchmark benchmark-quick benchmark-refresh benchmark-spark benchmark-contract benchmark-value browser
 
 install: $(STAMP)
 
@@ -61,11 +61,13 @@ segments: build
 	$(BIN)/clustering report
 
 # The value model: build the monthly snapshots (selector stability, left out
-# of the daily build), prove the value model on holdout periods against a
+# of the daily build), score them with the current segment model (the app's
+# trends and movements before the first scoring: `clustering backfill`), prove the value model on holdout periods against a
 # no-model baseline, fit it and score every customer (`clustering value`, about
 # 30 s at scale 1), then draw the report again with values and audiences.
 value: segments
 	$(BIN)/dbt build --selector stability
+	$(BIN)/clustering backfill
 	$(BIN)/clustering value
 	$(BIN)/clustering report
 
@@ -78,6 +80,14 @@ maintenance: value
 run: maintenance
 	@echo "Segments ready in $(OLIST_WAREHOUSE) (schema segments); reports: $(dir $(OLIST_WAREHOUSE))reports/segments.html and stability.html"
 	@echo "Try: $(BIN)/python -c \"import duckdb; print(duckdb.connect('$(OLIST_WAREHOUSE)', read_only=True).sql('select segment_name, count(*) from segments.customer_segments group by 1 order by 2 desc'))\""
+
+# The marketing app on the published warehouse (after `make run`): open
+# http://127.0.0.1:8050/ in a browser. APP_ARGS passes options on, e.g.
+# APP_ARGS='--port 8060'; binding beyond this machine (--host 0.0.0.0) needs
+# OLIST_APP_PASSWORD set.
+APP_ARGS ?=
+app: $(STAMP)
+	$(BIN)/clustering app --warehouse $(OLIST_WAREHOUSE) $(APP_ARGS)
 
 # The benchmark suite writes benchmarks/REPORT.md: the full run builds scales
 # 1 to 100 (about an hour, tens of GB under benchmarks/work); the quick run

@@ -63,3 +63,11 @@ class SegmentJobError(ClusteringError, RuntimeError):
 
 class RefreshError(ClusteringError, RuntimeError):
     """A day could not be refreshed; nothing was published. Says why and what to do."""
+
+
+class AudienceError(ClusteringError, ValueError):
+    """An audience filter or name the app refuses; says which control and why."""
+
+
+class AppError(ClusteringError, RuntimeError):
+    """The app cannot start or read the warehouse; says what to do."""

@@ -22,6 +22,7 @@ from clustering.errors import (
     ClusteringError,
     NoOriginError,
 )
+from clustering.jobs.backfill import backfill_membership as run_backfill
 from clustering.jobs.fit import FitOutcome, fit_segments
 from clustering.jobs.monitor import monitor as run_monitor
 from clustering.jobs.refresh import refresh as run_refresh
@@ -592,6 +593,63 @@ def value(
         f"{scored.count_likely_active:,} likely active (P(alive) >= 0.5); "
         f"{scored.count_audiences} segment audiences in segments.segment_audiences"
     )
+
+
+@command()
+def backfill(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    model_dir: Annotated[Path | None, typer.Option(help=MODEL_DIR_HELP)] = None,
+) -> None:
+    """Score the monthly snapshots with the current model, so segment sizes and
+    movements exist before the first scoring (the app's trends and movements).
+
+    Needs the monthly snapshots (`dbt build --selector stability`). Replaces
+    segments.customer_segment_backfill and segment_size_backfill; run it again
+    after a retrain."""
+    settings = _settings(warehouse=warehouse, model_dir=model_dir)
+    outcome = run_backfill(settings)
+    typer.echo(
+        f"scored {outcome.count_cutoffs} month ends ({outcome.first_cutoff} to "
+        f"{outcome.last_cutoff}, {outcome.count_rows:,} memberships) with model "
+        f"{outcome.model_version} in {outcome.seconds:.1f} s"
+    )
+
+
+@command("app")
+def serve_app(
+    warehouse: Annotated[Path | None, typer.Option(help=WAREHOUSE_HELP)] = None,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. Anything but 127.0.0.1/localhost needs a password in "
+            "the environment variable OLIST_APP_PASSWORD."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8050,
+    audiences: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of saved audiences (default: app/audiences.json beside the warehouse)."
+        ),
+    ] = None,
+) -> None:
+    """Serve the marketing app on the published warehouse (read-only): segments,
+    audience builder, movements, maintenance, customer look-up."""
+    # Imported here: Dash and Flask take a second to import, which every
+    # other command would pay for nothing.
+    from clustering.app.server import AppConfig, check_binding, password_from_environment, serve
+
+    settings = _settings(warehouse=warehouse)
+    config = AppConfig(
+        warehouse=settings.warehouse,
+        audiences_path=audiences or settings.warehouse.parent / "app" / "audiences.json",
+        reports_dir=settings.report_file.parent,
+        password=password_from_environment(),
+    )
+    check_binding(host, config.password)
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"serving {settings.warehouse} on http://{shown}:{port}/ (Ctrl+C stops)")
+    serve(config, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

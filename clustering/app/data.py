@@ -1,0 +1,175 @@
+"""What the app reads: the published warehouse, read-only, one version at a time.
+
+The daily refresh never writes the published file: it builds the next version
+beside it and renames it over (clustering.ops.publishing). A DuckDB
+connection that attached the old file keeps reading the old inode, so:
+
+- a `Snapshot` is one published version, attached read-only, with the
+  campaign view (segments.dim_customer_segments) copied into memory once:
+  the builder's counts then scan one in-memory table instead of re-running
+  the view's five joins for every slider move;
+- `PublishedWarehouse.current()` compares the file's identity (inode, size,
+  modification time) with the snapshot's on every request and opens the new
+  version when the path now names another file. Requests already running
+  finish on the old one; nothing is ever written to either.
+
+While a new version loads, other requests keep the old one; if the file
+cannot be opened (a job writing it in place), the old version stays and the
+app says so.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from clustering.errors import AppError
+
+T = TypeVar("T")
+
+CATALOG = "warehouse"
+# The in-memory copy of the campaign view (catalog memory, schema main).
+AUDIENCE_TABLE = "memory.main.audience"
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileIdentity | None:
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return cls(stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class Snapshot:
+    """One published version of the warehouse, open read-only for the app's life
+    of it. Thread-safe: every query runs on its own cursor."""
+
+    def __init__(self, path: Path, identity: FileIdentity) -> None:
+        self.path = path
+        self.identity = identity
+        self._con = duckdb.connect()
+        try:
+            self._con.execute(f"attach ? as {CATALOG} (read_only)", [str(path)])
+        except duckdb.Error as error:
+            self._con.close()
+            raise AppError(
+                f"cannot open the warehouse {path} read-only: {error}; is a job writing it "
+                "in place? The app retries on the next request."
+            ) from error
+        self._cache: dict[object, object] = {}
+        self._lock = threading.Lock()
+        rows = self._con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where database_name = ? "
+            "union all select schema_name || '.' || view_name from duckdb_views() "
+            "where database_name = ?",
+            [CATALOG, CATALOG],
+        ).fetchall()
+        self.relations = frozenset(name for (name,) in rows)
+        self.has_audience = "segments.dim_customer_segments" in self.relations
+        if self.has_audience:
+            cursor = self._cursor()
+            try:
+                cursor.execute(
+                    f"create table {AUDIENCE_TABLE} as select * from segments.dim_customer_segments"
+                )
+            finally:
+                cursor.close()
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self._con.cursor()
+        cursor.execute(f"use {CATALOG}")
+        return cursor
+
+    def has(self, relation: str) -> bool:
+        """Whether schema.name exists in this version."""
+        return relation in self.relations
+
+    def query(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
+        """A query of this package's own text, values bound as parameters."""
+        cursor = self._cursor()
+        try:
+            return cursor.execute(sql, params or []).df()
+        finally:
+            cursor.close()
+
+    def rows(self, sql: str, params: list[object] | None = None) -> list[tuple]:
+        cursor = self._cursor()
+        try:
+            return cursor.execute(sql, params or []).fetchall()
+        finally:
+            cursor.close()
+
+    def arrow(self, sql: str, params: list[object] | None = None) -> pa.Table:
+        """The rows as an Arrow table (for file downloads: no pandas copy)."""
+        cursor = self._cursor()
+        try:
+            return cursor.sql(sql, params=params or []).to_arrow_table()
+        finally:
+            cursor.close()
+
+    def cached(self, key: object, compute: Callable[[], T]) -> T:
+        """compute() once per version: a published version never changes."""
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            self._cache.setdefault(key, value)
+            return self._cache[key]  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._con.close()
+
+
+class PublishedWarehouse:
+    """The warehouse path the app serves, and the snapshot of its current version."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._snapshot: Snapshot | None = None
+        self._loading = threading.Lock()
+        self.notice: str | None = None  # why an older version is still shown
+
+    def current(self) -> Snapshot:
+        identity = FileIdentity.of(self.path)
+        snapshot = self._snapshot
+        if snapshot is not None and (identity is None or identity == snapshot.identity):
+            return snapshot
+        if identity is None:
+            raise AppError(
+                f"no warehouse at {self.path}: run `make run` (or `clustering refresh`) first, "
+                "or start the app with --warehouse pointing at the published file"
+            )
+        # One request loads the new version; the others keep the old one meanwhile
+        # (or wait for the first version when there is none yet).
+        if not self._loading.acquire(blocking=snapshot is None):
+            return snapshot  # type: ignore[return-value]
+        try:
+            if self._snapshot is not None and self._snapshot.identity == identity:
+                return self._snapshot
+            try:
+                fresh = Snapshot(self.path, identity)
+            except AppError as error:
+                if self._snapshot is None:
+                    raise
+                self.notice = str(error)
+                return self._snapshot
+            self._snapshot, self.notice = fresh, None
+            return fresh
+        finally:
+            self._loading.release()
