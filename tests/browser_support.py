@@ -56,7 +56,7 @@ def check_in_browser(
     html_path = Path(html_path).resolve()
     if not html_path.is_file():
         raise FileNotFoundError(f"no HTML file at {html_path}")
-    driver = _start_chromium()
+    driver = start_chromium()
     try:
         driver.get(html_path.as_uri())
         count_plots = driver.execute_script(_COUNT_PLOTS)
@@ -71,7 +71,7 @@ def check_in_browser(
         console_errors = tuple(
             entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"
         )
-        _fit_window_to_page(driver)
+        fit_window_to_page(driver)
         screenshot_path = Path(screenshot_path)
         screenshot_path.parent.mkdir(parents=True, exist_ok=True)
         if not driver.save_screenshot(str(screenshot_path)):
@@ -87,7 +87,7 @@ def check_in_browser(
     )
 
 
-def _fit_window_to_page(driver: webdriver.Chrome) -> None:
+def fit_window_to_page(driver: webdriver.Chrome) -> None:
     """Make the viewport as tall as the page, so one screenshot shows all of it."""
     # The window's own height includes browser chrome even when headless. Twice,
     # because losing the scrollbar widens the page and can change its height.
@@ -98,7 +98,11 @@ def _fit_window_to_page(driver: webdriver.Chrome) -> None:
         driver.set_window_size(WINDOW_WIDTH, height)
 
 
-def _start_chromium() -> webdriver.Chrome:
+def start_chromium(
+    extra_arguments: tuple[str, ...] = (), prefs: dict[str, object] | None = None
+) -> webdriver.Chrome:
+    """Headless Chromium with the console log captured, plus `extra_arguments`
+    and Chrome `prefs`."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
         raise BrowserUnavailableError(
@@ -113,8 +117,11 @@ def _start_chromium() -> webdriver.Chrome:
         "--disable-dev-shm-usage",
         "--disable-gpu",
         f"--window-size={WINDOW_WIDTH},900",
+        *extra_arguments,
     ):
         options.add_argument(argument)
+    if prefs:
+        options.add_experimental_option("prefs", prefs)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
         return webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))

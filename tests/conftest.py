@@ -9,6 +9,7 @@ import pytest
 
 from clustering.ops.dbt import build_warehouse
 from clustering.synth import generate
+from tests.value_support import build_valued
 
 # The suite runs dbt a hundred times: inside the test process, dbt's import
 # and the interpreter's start are paid once per worker, not per build
@@ -46,6 +47,13 @@ def faulty_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def valued(clean_build, tmp_path_factory):
+    """The clean build with segments and the value model fitted, scored and
+    tested (tests/value_support.py)."""
+    return build_valued(clean_build, tmp_path_factory.mktemp("value"))
+
+
+@pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory):
     """A very small clean dataset for tests that only need the build to start."""
     root = tmp_path_factory.mktemp("tiny")
@@ -68,6 +76,7 @@ FIRST_FILES = (
     "test_real_extracts.py",
     "test_segments_end_to_end.py",
     "test_value_end_to_end.py",
+    "test_app.py",
     "test_sql_scoring.py",
     "test_segment_job.py",
     "test_input_errors.py",
@@ -76,6 +85,9 @@ FIRST_FILES = (
     "test_key_stability.py",
 )
 SPREAD = ("test_real_extracts.py",)
+# Files that share a costly session fixture run in one group, on one worker:
+# the app's tests read the valued warehouse the value tests build.
+SHARED_GROUPS = {"test_app.py": "test_value_end_to_end"}
 
 
 # First: the marks must be on the items before pytest-xdist's worker reads
@@ -86,7 +98,8 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: order.get(item.path.name, len(order)))
     for item in items:
         if item.path.name not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+            group = SHARED_GROUPS.get(item.path.name, item.path.stem)
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_collection_finish(session):

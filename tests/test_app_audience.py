@@ -8,6 +8,8 @@ on random filters over a small table with awkward names."""
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -44,14 +46,15 @@ HOSTILE = (
 )
 
 
+@functools.cache
 def audience_table() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema segments")
     con.execute(
         "create table segments.dim_customer_segments as select "
         "i as customer_unique_key, "
-        "(['Big spenders', 'O''Brien''s fans', 'a; drop table x; --', 'São Paulo lovers'])[i % 4 + 1] "
-        "as segment_name, "
+        "(['Big spenders', 'O''Brien''s fans', 'a; drop table x; --', "
+        "'São Paulo lovers'])[i % 4 + 1] as segment_name, "
         "(['SP', 'RJ', 'MG'])[i % 3 + 1] as customer_state, "
         "(['champions', 'at_risk'])[i % 2 + 1] as rfm_group, "
         "case when i % 5 = 0 then null else (['top', 'low'])[i % 2 + 1] end as value_band, "

@@ -9,64 +9,24 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import duckdb
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
-from clustering.cli.commands import app
 from clustering.jobs.refresh import refresh
-from clustering.jobs.value import fit_value
 from clustering.jobs.value_monitor import monitor_value
 from clustering.ml.value_backtest import BASELINE
-from clustering.ops.dbt import run_dbt
 from clustering.report.segments import render_report
-from clustering.settings import Settings, ValueSettings
+from clustering.settings import Settings
 from clustering.storage.exports import AUDIENCE_COLUMNS, CAMPAIGN_COLUMNS, EXPORTED_TABLES
 from clustering.storage.value_store import load_value_model
-
-# The small test population: cutoffs with a few hundred customers and a
-# handful of repeat buyers are enough to exercise the proof.
-SMALL = ValueSettings(min_customers=200, min_repeat_buyers=5, holdout_cutoffs=3)
-
-
-def invoke(*args: str) -> SimpleNamespace:
-    result = CliRunner().invoke(app, list(args))
-    return SimpleNamespace(code=result.exit_code, out=result.stdout, err=result.stderr)
+from tests.value_support import invoke
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
-
-
-@pytest.fixture(scope="module")
-def valued(clean_build, tmp_path_factory) -> SimpleNamespace:
-    folder = tmp_path_factory.mktemp("value")
-    warehouse = folder / "warehouse.duckdb"
-    shutil.copy(clean_build.warehouse, warehouse)
-    run_dbt(["build", "--selector", "stability"], input_dir=clean_build.data, warehouse=warehouse)
-    # A fixed structure: this file checks value, not segment selection.
-    for args in (("fit", "--family", "kmeans", "--segments", "3"), ("score",)):
-        result = invoke(*args, "--warehouse", str(warehouse))
-        assert result.code == 0, result.err
-    settings = Settings(warehouse=warehouse, value=SMALL)
-    outcome = fit_value(settings)
-    checks = run_dbt(
-        ["build", "--selector", "segments"],
-        input_dir=clean_build.data,
-        warehouse=warehouse,
-        check=False,
-    )
-    return SimpleNamespace(
-        warehouse=warehouse,
-        settings=settings,
-        outcome=outcome,
-        checks=checks,
-        data=clean_build.data,
-    )
 
 
 def test_every_customer_is_scored_and_every_segment_test_passes(valued) -> None:

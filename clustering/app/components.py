@@ -130,7 +130,12 @@ def dictionary_links(schema: str, relation: str, columns: Iterable[str]) -> html
             html.Summary("What each column means"),
             html.Ul(
                 [
-                    html.Li(dcc.Link(name, href=f"/dictionary#{schema}.{relation}.{name}"))
+                    html.Li(
+                        dcc.Link(
+                            name,
+                            href=f"/dictionary?table={schema}.{relation}#{schema}.{relation}.{name}",
+                        )
+                    )
                     for name in columns
                 ],
                 className="columns",

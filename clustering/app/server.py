@@ -150,7 +150,7 @@ def create_app(config: AppConfig) -> Dash:
             elif pathname == "/customer":
                 page = customer.layout()
             elif pathname == "/dictionary":
-                page = dictionary.layout(s)
+                page = dictionary.layout(s, search)
             else:
                 page = [notice("No such page; pick one above.", "warning")]
         except ClusteringError as error:
