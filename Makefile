@@ -18,7 +18,7 @@ export OLIST_INPUT_DIR OLIST_WAREHOUSE
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 
-.PHONY: app run test install build segments value maintenance lint clean benchmark benchmark-quick benchmark-refresh benchmark-spark benchmark-contract benchmark-value browser
+.PHONY: app run test install build segments value maintenance lint clean benchmark benchmark-quick benchmark-refresh benchmark-spark benchmark-contract benchmark-value benchmark-app browser
 
 install: $(STAMP)
 
@@ -98,6 +98,12 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/spark.py
 	$(BIN)/python benchmarks/contract.py
 	$(BIN)/python benchmarks/value.py
+	$(BIN)/python benchmarks/app.py
+
+# The marketing app with 20 concurrent users at scale 10 (Locust; prepares the
+# warehouse once under benchmarks/work, about a quarter of an hour): APP.md.
+benchmark-app: $(STAMP)
+	$(BIN)/python benchmarks/app.py
 
 # Refit agreement and the monitor's noise band on ten consecutive days of the
 # default data, against the procedure they replaced (about half an hour):

@@ -77,7 +77,8 @@ def test_the_first_scoring_opens_a_period_for_everybody(con):
         (2, 1, "m1", D1, None),
         (3, 2, "m1", D1, None),
     ]
-    assert _sizes(con, D1) == {1: (2, 2, 0), 2: (1, 1, 0)}
+    # Nothing was scored before: no entries or exits, rather than "everybody entered".
+    assert _sizes(con, D1) == {1: (2, None, None), 2: (1, None, None)}
 
 
 def test_a_move_closes_one_period_and_opens_the_next(con):

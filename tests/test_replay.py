@@ -135,8 +135,12 @@ def test_sizes_entries_and_exits_match_what_changed_each_day(replay):
         before = members[ALL_DAYS[index - 1]] if index else {}
         entered, left, new, changed, gone = _moves(before, members[day])
         sizes = Counter(segment for _, segment in members[day].values())
+        # The first day has no day before it: entries and exits are null.
         expected = {
-            segment: (sizes[segment], entered[segment], left[segment])
+            segment: (
+                sizes[segment],
+                *((entered[segment], left[segment]) if index else (None, None)),
+            )
             for segment in sizes.keys() | left.keys()
         }
         assert {row[0]: row[1:] for row in rows} == expected, day

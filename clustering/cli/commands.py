@@ -367,15 +367,18 @@ def export_model_command(
 
 
 def _membership_line(change: MembershipChange) -> str:
-    since = (
-        f"since {change.previous_as_of_date}"
-        if change.previous_as_of_date is not None
-        else "(first scoring recorded: everybody enters)"
-    )
     rerun = f"; {change.as_of_date} was recorded before and has been replaced" * change.is_rerun
+    if change.previous_as_of_date is None:
+        # Not "everybody entered": there is nothing before to move from.
+        return (
+            f"membership history starts on {change.as_of_date} with {change.count_customers:,} "
+            f"customers (movements need a second scoring; `clustering backfill` estimates the "
+            f"month ends before){rerun}"
+        )
     return (
-        f"membership history {since}: {change.count_new:,} new, {change.count_changed:,} "
-        f"changed segment, {change.count_gone:,} no longer scored{rerun}"
+        f"membership history since {change.previous_as_of_date}: {change.count_new:,} new, "
+        f"{change.count_changed:,} changed segment, {change.count_gone:,} no longer "
+        f"scored{rerun}"
     )
 
 

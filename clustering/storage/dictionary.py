@@ -480,8 +480,8 @@ COLUMN_COMMENTS: dict[str, dict[str, str]] = {
         "model_version": "Segment model that scored that day.",
         **_shared("segment_id", "segment_name"),
         "count_customers": "Members of the segment on that date.",
-        "count_entered": "Members on that date who were not in the segment at the scoring before (new customers included).",
-        "count_left": "Members at the scoring before who are not in the segment on that date.",
+        "count_entered": "Members not in the segment at the scoring before (new customers included); null on the first scored date.",
+        "count_left": "Members at the scoring before who are not in the segment now; null on the first scored date.",
     },
     "customer_segment_backfill": {
         "as_of_date": "Month end (cutoff) of the snapshot the person was scored on.",

@@ -11,7 +11,8 @@ assignments, so readers never see assignments without their history.
   `valid_to` is null for the current period. A customer was in segment X on
   day d when valid_from <= d and (valid_to is null or d < valid_to).
 - segments.segment_size_history: one row per segment per scored as-of date:
-  members, and how many entered and left since the scoring before.
+  members, and how many entered and left since the scoring before (null on
+  the first scored date, which has no scoring before it).
 
 Scoring the same as-of date again first undoes that date's changes, so a
 re-run changes nothing; an as-of date before the latest recorded one is
@@ -186,15 +187,17 @@ def record_membership(con: duckdb.DuckDBPyConnection, as_of_date: date) -> Membe
             segment_ids.segment_id,
             coalesce(members.segment_name, last_names.segment_name) as segment_name,
             coalesce(members.count_customers, 0) as count_customers,
-            coalesce(entered.count_entered, 0) as count_entered,
-            coalesce(exited.count_left, 0) as count_left
+            -- The first scoring has nothing before it to enter from or leave
+            -- for: null, not "everybody entered".
+            case when ? then coalesce(entered.count_entered, 0) end as count_entered,
+            case when ? then coalesce(exited.count_left, 0) end as count_left
         from segment_ids
         left join members on segment_ids.segment_id = members.segment_id
         left join entered on segment_ids.segment_id = entered.segment_id
         left join exited on segment_ids.segment_id = exited.segment_id
         left join last_names on segment_ids.segment_id = last_names.segment_id
         """,
-        [as_of_date],
+        [as_of_date, previous is not None, previous is not None],
     )
     ((customers, new, changed, gone),) = con.execute(
         f"""
