@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import threading
-import time
 import urllib.error
 import urllib.request
 from base64 import b64encode
@@ -172,7 +171,10 @@ def choose(driver, dropdown_id: str, text: str) -> None:
     driver.find_element(By.ID, dropdown_id).click()
 
     def option(d):
-        matches = [o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]") if text in o.text]
+        # The option named `text` (a date's option reads "<date> (<kind>)"), not
+        # another whose name merely contains it.
+        options = d.find_elements(By.CSS_SELECTOR, "[role=option]")
+        matches = [o for o in options if o.text == text or o.text.startswith(f"{text} (")]
         return matches[0] if matches else False
 
     wait(driver, option, f"the options of {dropdown_id}")
@@ -251,9 +253,14 @@ def test_the_builders_count_and_downloads_equal_the_shown_sql(browser, served, p
     choose(browser, "filter-segments", segment)
     wait_for_count_change(browser, f"{after_state:,}")
     recency = browser.find_element(By.ID, "filter-max_recency_days")
-    before = browser.find_element(By.ID, "audience-count").text
     recency.send_keys("400")
-    shown_count = wait_for_count_change(browser, before)
+    # The field answers after a pause in typing: wait for the whole number.
+    wait(
+        browser,
+        lambda d: "days_since_last_order <= 400" in d.find_element(By.ID, "audience-sql").text,
+        "the recency filter in the SQL",
+    )
+    shown_count = count_shown(browser)
     shown_sql = browser.find_element(By.ID, "audience-sql").text
     assert (
         f"customer_state in ('{state}')" in shown_sql
@@ -408,9 +415,25 @@ def test_a_refresh_published_during_the_session_shows_on_the_next_load(
     open_page(browser, served, "/", ".segment-card")
     before = browser.find_element(By.ID, "data-status").text
     inode = published.warehouse.stat().st_ino
-    time.sleep(1.1)  # scored_at has whole seconds
-    outcome = refresh(published.data, published.settings, run_tests=False)
+    # Marketers keep using the app while the refresh builds and publishes.
+    client = create_app(published.config).server.test_client()
+    answers: list[dict] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            answers.append(builder_request(client, states=[]))
+
+    asking = threading.Thread(target=keep_asking)
+    asking.start()
+    try:
+        outcome = refresh(published.data, published.settings, run_tests=False)
+    finally:
+        stop.set()
+        asking.join(timeout=60)
     assert published.warehouse.stat().st_ino != inode  # a new file was renamed over
+    assert len(answers) > 3
+    assert all("audience-count" in answer["response"] for answer in answers)
     open_page(browser, served, "/audiences", "#audience-preview-table")
     after = browser.find_element(By.ID, "data-status").text
     assert after != before and "last refresh" in after
@@ -471,7 +494,9 @@ def test_hostile_filters_get_a_message_and_run_nothing(published, values, messag
     answer = builder_request(client, **values)
     updated = answer["response"]
     assert message in updated["audience-error"]["children"]
-    assert "audience-count" not in updated  # nothing was counted
+    # Nothing counted, and nothing of earlier filters left to be taken for these.
+    assert updated["audience-count"]["children"] == "-"
+    assert updated["download-csv"]["href"] is None and updated["audience-sql"]["children"] == ""
     assert (
         sql(published.warehouse, "select count(*) from segments.customer_segments").iloc[0, 0] > 0
     )
@@ -535,7 +560,7 @@ def test_a_missing_warehouse_is_a_clear_error(tmp_path) -> None:
     )
     body["inputs"].append({"id": "url", "property": "search", "value": ""})
     answer = client.post("/_dash-update-component", json=body).get_json()
-    assert "run `make run`" in json.dumps(answer)
+    assert "no warehouse at" in json.dumps(answer) and "`make run`" in json.dumps(answer)
 
 
 def test_the_served_page_loads_scripts_and_styles_from_the_app_only(published) -> None:

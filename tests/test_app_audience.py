@@ -122,7 +122,8 @@ def _raw_values() -> st.SearchStrategy:
     return st.one_of(
         st.none(),
         st.booleans(),
-        st.integers(min_value=-(10**20), max_value=10**20),
+        # Up to integers no float can hold.
+        st.integers(min_value=-(10**400), max_value=10**400),
         st.floats(allow_nan=True, allow_infinity=True),
         st.text(max_size=60),
         st.lists(st.one_of(st.text(max_size=20), st.sampled_from(CHOICES.segments)), max_size=4),

@@ -130,7 +130,10 @@ def _check_number(name: str, raw: object) -> int | float | None:
             raw = float(raw)
         except ValueError:
             raise AudienceError(f"{label}: {raw!r} is not a number") from None
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer beyond any float
+        raise AudienceError(f"{label}: a number outside {lowest:g} to {highest:,.0f}") from None
     if not math.isfinite(value) or not lowest <= value <= highest:
         raise AudienceError(f"{label}: {raw!r} is outside {lowest:g} to {highest:,.0f}")
     if integer:
@@ -228,5 +231,5 @@ def describe(audience: AudienceFilter) -> str:
         if clause.operator == "in":
             words.append(f"{clause.column} in {', '.join(map(str, clause.values))}")
         else:
-            words.append(f"{clause.column} {clause.operator} {clause.values[0]:g}")
+            words.append(f"{clause.column} {clause.operator} {clause.values[0]:,}")
     return "; ".join(words)

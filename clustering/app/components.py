@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from dash import dash_table, dcc, html
 
 from clustering.app.queries import Header
+
+# Dash 4 announces that DataTable leaves the built-in components in a future
+# major version; pyproject.toml pins Dash below 5, so it is here for as long
+# as this code runs (moving to dash-ag-grid is a change of its own).
+warnings.filterwarnings(
+    "ignore", message="\nThe dash_table.DataTable will be removed", category=DeprecationWarning
+)
 
 PAGES: tuple[tuple[str, str], ...] = (
     ("/", "Overview"),

@@ -20,6 +20,7 @@ app says so.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -34,6 +35,8 @@ import pyarrow as pa
 from clustering.errors import AppError
 
 T = TypeVar("T")
+
+LOG = logging.getLogger("clustering.app")
 
 CATALOG = "warehouse"
 # The in-memory copy of the campaign view (catalog memory, schema main).
@@ -63,16 +66,21 @@ class Snapshot:
         self.path = path
         self.identity = identity
         self._con = duckdb.connect()
-        try:
-            self._con.execute(f"attach ? as {CATALOG} (read_only)", [str(path)])
-        except duckdb.Error as error:
-            self._con.close()
-            raise AppError(
-                f"cannot open the warehouse {path} read-only: {error}; is a job writing it "
-                "in place? The app retries on the next request."
-            ) from error
         self._cache: dict[object, object] = {}
         self._lock = threading.Lock()
+        try:
+            self._load(path)
+        except duckdb.Error as error:
+            self._con.close()
+            # The details go to the log; people see what it means for them.
+            LOG.warning("cannot load %s read-only: %s", path, error)
+            raise AppError(
+                "the warehouse cannot be read right now (a job may be writing it in place); "
+                "the app tries again on the next page"
+            ) from error
+
+    def _load(self, path: Path) -> None:
+        self._con.execute(f"attach ? as {CATALOG} (read_only)", [str(path)])
         rows = self._con.execute(
             "select schema_name || '.' || table_name from duckdb_tables() where database_name = ? "
             "union all select schema_name || '.' || view_name from duckdb_views() "
@@ -152,8 +160,8 @@ class PublishedWarehouse:
             return snapshot
         if identity is None:
             raise AppError(
-                f"no warehouse at {self.path}: run `make run` (or `clustering refresh`) first, "
-                "or start the app with --warehouse pointing at the published file"
+                f"no warehouse at {self.path} yet: the data team builds it with `make run` (or "
+                "`clustering refresh`); or start the app with --warehouse naming the published file"
             )
         # One request loads the new version; the others keep the old one meanwhile
         # (or wait for the first version when there is none yet).

@@ -26,14 +26,24 @@ from clustering.storage.exports import AUDIENCE_COLUMNS
 # the lifecycle stages count it, lapsing within about two repeat cycles of
 # this marketplace (median gap between orders ~ 3 months), lapsed beyond.
 LAPSING_DAYS = 180
-RECENCY_BANDS = ("recent", "lapsing", "lapsed")
-NEW_CUSTOMER = -1  # "not yet a customer" in a movement matrix
+# Labelled with their days: the lifecycle stages (clustering.ml.audiences) also
+# say "lapsed", by P(alive) rather than by days.
+RECENCY_BANDS = (
+    f"recent (0-{RECENT_DAYS} days)",
+    f"lapsing ({RECENT_DAYS + 1}-{LAPSING_DAYS} days)",
+    f"lapsed (over {LAPSING_DAYS} days)",
+)
+# In a movement matrix: a customer absent at the start (not yet a customer)
+# or at the end (no longer scored: left the data, e.g. after a correction).
+NEW_CUSTOMER = -1
+GONE = -2
 
 
 def _recency_case(column: str = "days_since_last_order") -> str:
+    recent, lapsing, lapsed = RECENCY_BANDS
     return (
-        f"case when {column} <= {RECENT_DAYS} then 'recent' "
-        f"when {column} <= {LAPSING_DAYS} then 'lapsing' else 'lapsed' end"
+        f"case when {column} <= {RECENT_DAYS} then '{recent}' "
+        f"when {column} <= {LAPSING_DAYS} then '{lapsing}' else '{lapsed}' end"
     )
 
 
@@ -44,6 +54,13 @@ class Header:
     scored_at: object
     count_customers: int
     last_refresh: object
+
+
+def version(s: Snapshot) -> str:
+    """Names the published version a page was drawn from (its scoring time):
+    a download of an older version's filters is refused, not silently changed."""
+    stamp = header(s).scored_at
+    return "" if stamp is None else str(stamp)
 
 
 def header(s: Snapshot) -> Header:
@@ -286,7 +303,7 @@ def _movement_join(start: MembershipDate, end: MembershipDate) -> tuple[str, lis
         "select coalesce(start_members.customer_unique_key, end_members.customer_unique_key) "
         "as customer_unique_key, "
         f"coalesce(start_members.segment_id, {NEW_CUSTOMER}) as from_segment_id, "
-        f"coalesce(end_members.segment_id, {NEW_CUSTOMER}) as to_segment_id "
+        f"coalesce(end_members.segment_id, {GONE}) as to_segment_id "
         "from start_members full outer join end_members "
         "on start_members.customer_unique_key = end_members.customer_unique_key",
         start_params + end_params,
@@ -303,23 +320,56 @@ def movements(s: Snapshot, start: MembershipDate, end: MembershipDate) -> pd.Dat
     )
 
 
-def movement_members(
-    s: Snapshot, start: MembershipDate, end: MembershipDate, from_id: int, to_id: int
-) -> pd.DataFrame:
+def movement_members_sql(
+    start: MembershipDate, end: MembershipDate, from_id: int, to_id: int, limit: int | None = None
+) -> tuple[str, list[object]]:
     """The people behind one cell of the matrix, with their campaign columns."""
-    _need_audience(s)
     joined, params = _movement_join(start, end)
     columns = ", ".join(
         f"audience.{name}" for name in AUDIENCE_COLUMNS if name != "customer_unique_key"
     )
-    return s.query(
+    limit_sql = "" if limit is None else f" limit {int(limit)}"
+    return (
         f"select moved.customer_unique_key, moved.from_segment_id, moved.to_segment_id, {columns} "
         f"from ({joined}) as moved left join {AUDIENCE_TABLE} as audience "
         "on moved.customer_unique_key = audience.customer_unique_key "
         "where moved.from_segment_id = ? and moved.to_segment_id = ? "
-        "order by moved.customer_unique_key",
+        f"order by moved.customer_unique_key{limit_sql}",
         [*params, int(from_id), int(to_id)],
     )
+
+
+def movement_members(
+    s: Snapshot,
+    start: MembershipDate,
+    end: MembershipDate,
+    from_id: int,
+    to_id: int,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    _need_audience(s)
+    return s.query(*movement_members_sql(start, end, from_id, to_id, limit))
+
+
+def movement_count(
+    s: Snapshot, start: MembershipDate, end: MembershipDate, from_id: int, to_id: int
+) -> int:
+    joined, params = _movement_join(start, end)
+    ((count,),) = s.rows(
+        f"select count(*) from ({joined}) where from_segment_id = ? and to_segment_id = ?",
+        [*params, int(from_id), int(to_id)],
+    )
+    return int(count)
+
+
+def check_cell_id(s: Snapshot, raw: object) -> int:
+    """A segment id of the matrix (or NEW_CUSTOMER / GONE), from a request."""
+    text = str(raw) if isinstance(raw, int | str) else ""
+    if not re.fullmatch(r"-?[0-9]{1,6}", text) or int(text) not in (
+        set(segment_names(s)) | {NEW_CUSTOMER, GONE}
+    ):
+        raise AudienceError("choose both segments from the lists")
+    return int(text)
 
 
 def segment_names(s: Snapshot) -> dict[int, str]:
@@ -349,7 +399,11 @@ def maintenance(s: Snapshot) -> dict[str, pd.DataFrame]:
         queries = {
             "model": "select * from segments.segment_models where model_version = "
             "(select any_value(model_version) from segments.customer_segments)",
-            "monitor": "select * from segments.monitoring_runs order by monitored_at desc limit 10",
+            # The current model's checks only: after a retrain, the old model's
+            # age and verdicts no longer apply.
+            "monitor": "select * from segments.monitoring_runs where model_version = "
+            "(select any_value(model_version) from segments.customer_segments) "
+            "order by monitored_at desc limit 10",
             "contract": "select * from segments.stability_recommendation "
             "order by measured_at desc limit 1",
             "value_model": "select * from segments.value_models order by fitted_at desc limit 1",

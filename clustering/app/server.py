@@ -21,6 +21,7 @@ from __future__ import annotations
 import hmac
 import io
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, dcc, html, set_props
 from flask import Response, abort, request, send_from_directory
 
 from clustering.app import queries
@@ -46,6 +47,8 @@ from clustering.app.pages import (
 )
 from clustering.app.saved import AudienceStore
 from clustering.errors import AppError, AudienceError, ClusteringError
+
+LOG = logging.getLogger("clustering.app")
 
 APP_PASSWORD_ENV = "OLIST_APP_PASSWORD"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -86,6 +89,28 @@ def _table_file(rows: pa.Table, kind: str, name: str) -> Response:
     )
 
 
+def _show_error(error: Exception) -> None:
+    """Any callback's unexpected failure: logged in full, told plainly on the page."""
+    if isinstance(error, ClusteringError):
+        message = str(error)
+    else:
+        LOG.exception("callback failed", exc_info=error)
+        message = (
+            "Something went wrong drawing this part of the page; the data team finds the "
+            "details in the app's log. Reloading the page usually helps."
+        )
+    set_props("app-error", {"children": message})
+
+
+def _failed(what: str, error: Exception) -> Response:
+    LOG.exception("%s failed", what, exc_info=error)
+    return Response(
+        f"{what} failed; the data team finds the details in the app's log\n",
+        500,
+        mimetype="text/plain",
+    )
+
+
 def create_app(config: AppConfig) -> Dash:
     """The Dash app over `config.warehouse` (not yet serving)."""
     warehouse = PublishedWarehouse(config.warehouse)
@@ -97,6 +122,7 @@ def create_app(config: AppConfig) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
         assets_folder=str(Path(__file__).with_name("assets")),
+        on_error=_show_error,
     )
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
@@ -119,6 +145,7 @@ def create_app(config: AppConfig) -> Dash:
                 [html.H1("Olist customer segments"), html.Div(id="nav"), html.Div(id="status")],
                 className="top",
             ),
+            html.Div(id="app-error", className="error", role="alert"),
             dcc.Loading(html.Main(id="page"), delay_show=400),
         ]
     )
@@ -142,7 +169,7 @@ def create_app(config: AppConfig) -> Dash:
             elif pathname == "/segment":
                 page = segment.layout(s, search)
             elif pathname == "/audiences":
-                page = builder.layout(s, store)
+                page = builder.layout(s, store, search)
             elif pathname == "/movements":
                 page = movements.layout(s)
             elif pathname == "/maintenance":
@@ -165,35 +192,44 @@ def create_app(config: AppConfig) -> Dash:
     def download_audience(kind: str):
         if kind not in ("csv", "parquet"):
             abort(404)
-        s = warehouse.current()
         try:
+            s = warehouse.current()
             if not s.has_audience:
-                raise AudienceError("no segments scored yet: run `make run`")
+                raise AudienceError("no segments scored yet")
+            if request.args.get("version", queries.version(s)) != queries.version(s):
+                return Response(
+                    "The data were refreshed after these filters were set: reload the page to "
+                    "see today's count, then download again.\n",
+                    409,
+                    mimetype="text/plain",
+                )
             raw = json.loads(request.args.get("filters", "{}"))
             audience = check_filter(raw, queries.choices(s))
-        except (ValueError, AudienceError) as error:
+        except (ValueError, ClusteringError) as error:
             return Response(f"audience refused: {error}\n", 400, mimetype="text/plain")
-        rows = s.arrow(*queries.audience_rows_sql(audience))
-        return _table_file(rows, kind, "audience")
+        try:
+            rows = s.arrow(*queries.audience_rows_sql(audience))
+            return _table_file(rows, kind, "audience")
+        except Exception as error:
+            return _failed("the download", error)
 
     @server.route("/download/movement.<kind>")
     def download_movement(kind: str):
         if kind not in ("csv", "parquet"):
             abort(404)
-        s = warehouse.current()
         try:
+            s = warehouse.current()
             start = queries.find_date(s, request.args.get("start"))
             end = queries.find_date(s, request.args.get("end"))
-            names = queries.segment_names(s)
-            from_id, to_id = int(request.args.get("from", "")), int(request.args.get("to", ""))
-            if {from_id, to_id} - (set(names) | {queries.NEW_CUSTOMER}):
-                raise AudienceError("unknown segment id")
-        except (ValueError, AudienceError) as error:
+            from_id = queries.check_cell_id(s, request.args.get("from"))
+            to_id = queries.check_cell_id(s, request.args.get("to"))
+        except ClusteringError as error:
             return Response(f"movement refused: {error}\n", 400, mimetype="text/plain")
-        rows = pa.Table.from_pandas(
-            queries.movement_members(s, start, end, from_id, to_id), preserve_index=False
-        )
-        return _table_file(rows, kind, f"movement_{start.day}_{end.day}_{from_id}_to_{to_id}")
+        try:
+            rows = s.arrow(*queries.movement_members_sql(start, end, from_id, to_id))
+            return _table_file(rows, kind, f"movement_{start.day}_{end.day}_{from_id}_to_{to_id}")
+        except Exception as error:
+            return _failed("the download", error)
 
     @server.route("/reports/<name>")
     def report(name: str):

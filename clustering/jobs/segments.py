@@ -6,8 +6,9 @@ a published segmentation while analysts keep querying the current one:
 1. take the refresh lock and copy the published warehouse (clustering.ops.publishing);
 2. fit (compare candidates, fit the chosen one, carry names over) into the
    copy, saving the model without making it current;
-3. score every customer into the copy with that model and write the model
-   export (for SQL scoring) into a scratch folder;
+3. score every customer into the copy with that model (and, when the monthly
+   snapshots are built, every month end: clustering.jobs.backfill) and write
+   the model export (for SQL scoring) into a scratch folder;
 4. `dbt build --selector segment_job` on the copy: the SQL scoring and every
    test of the segment tables (the two scorings must agree);
 5. only when all of that passed: publish the copy atomically, make the model
@@ -30,6 +31,7 @@ from pathlib import Path
 from clustering.errors import (
     SegmentJobError,
 )
+from clustering.jobs.backfill import backfill_membership
 from clustering.jobs.fit import FitOutcome, check_fit_inputs, fit_segments
 from clustering.jobs.score import ScoreOutcome, score_segments
 from clustering.jobs.steps import Step, StepTimer
@@ -41,7 +43,7 @@ from clustering.settings import Settings
 from clustering.storage.exports import EXPORTED_TABLES, export_tables
 from clustering.storage.model_export import export_model
 from clustering.storage.model_store import load_model, set_current
-from clustering.storage.readers import CutoffNote, cutoff_note, read_features
+from clustering.storage.readers import CutoffNote, cutoff_note, has_snapshots, read_features
 from clustering.storage.value_store import has_value_model
 
 
@@ -157,6 +159,9 @@ def run_segment_job(
                 checked = local.with_(model_dir=scratch_models)
                 scored = score_segments(checked, export=False, table=table, saved=model)
                 export_model(model, scratch_export)
+                if has_snapshots(staged):
+                    # Trends before the first scoring, redrawn with the new model.
+                    backfill_membership(local, saved=model)
                 if has_value_model(settings.value_models_path):
                     # The saved value model (no refit) splits the new segments
                     # into audiences before their tests run.

@@ -43,6 +43,15 @@ def connect(warehouse: Path, *, read_only: bool = True) -> Iterator[duckdb.DuckD
         con.execute(f"use {CATALOG}")
     except (duckdb.IOException, duckdb.BinderException) as error:
         con.close()
+        if "lock" in str(error).lower():
+            # DuckDB lets one process write a file, and none while others read it.
+            raise WarehouseError(
+                f"cannot open {path}{' read-only' if read_only else ''}: another process holds "
+                f"it ({error}). A job that writes in place waits for readers to close it: stop "
+                "the marketing app (`clustering app`) or the SQL client that has it open, or use "
+                "`clustering refresh` / `clustering segments`, which publish a new version "
+                "beside it while readers keep the old one"
+            ) from error
         raise WarehouseError(
             f"cannot open {path}{' read-only' if read_only else ''}: {error}; check "
             "that it is a warehouse built by `dbt build` and no other process is writing it"

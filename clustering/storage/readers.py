@@ -92,6 +92,12 @@ def read_features(warehouse: Source) -> FeatureTable:
 SNAPSHOTS_TABLE = "fct_customer_features_at_cutoffs"
 
 
+def has_snapshots(warehouse: Source) -> bool:
+    """Whether the monthly snapshots (`dbt build --selector stability`) are built."""
+    with opened(warehouse) as con:
+        return table_exists(con, FEATURES_SCHEMA, SNAPSHOTS_TABLE)
+
+
 def read_snapshots(warehouse: Source) -> pd.DataFrame:
     """marts.fct_customer_features_at_cutoffs: every person at every cutoff."""
     wanted = CONTEXT_COLUMNS + FEATURE_NAMES

@@ -4,7 +4,7 @@ CSV and Parquet downloads with the campaign columns, saved audiences."""
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -33,27 +33,39 @@ CONTROLS = {**LIST_CONTROLS, **NUMBER_CONTROLS}
 _LIST_LABELS = {
     "segments": "Segment",
     "states": "State",
-    "rfm_groups": "RFM group",
-    "value_bands": "Value band",
-    "lifecycle_stages": "Lifecycle stage",
+    "rfm_groups": "RFM group (recency, frequency, spend: champions, loyal, at_risk...)",
+    "value_bands": "Value band (top: the 10 % worth most over the next 6 months)",
+    "lifecycle_stages": "Lifecycle stage (recent, likely active, lapsed)",
 }
 # Number filters, as the builder shows them: one label per range or bound.
 _NUMBER_ROWS: tuple[tuple[str, tuple[str, ...], float], ...] = (
     ("Days since last order (from, to)", ("min_recency_days", "max_recency_days"), 1),
     ("Spend so far in R$ (from, to)", ("min_spend_brl", "max_spend_brl"), 1),
-    ("Segment confidence at least (0-1)", ("min_confidence",), 0.05),
-    ("P(alive) at least (0-1)", ("min_p_alive",), 0.05),
+    (
+        "Segment confidence at least (0-1: how clearly the customer belongs to the segment)",
+        ("min_confidence",),
+        0.05,
+    ),
+    (
+        "P(alive) at least (0-1: the chance the customer still buys here at all)",
+        ("min_p_alive",),
+        0.05,
+    ),
 )
 
 
-def download_href(kind: str, audience: AudienceFilter) -> str:
-    return f"/download/audience.{kind}?" + urlencode({"filters": json.dumps(audience.to_json())})
+def download_href(kind: str, audience: AudienceFilter, version: str) -> str:
+    query = {"filters": json.dumps(audience.to_json()), "version": version}
+    return f"/download/audience.{kind}?" + urlencode(query)
 
 
-def layout(s: Snapshot, store: AudienceStore) -> list:
+def layout(s: Snapshot, store: AudienceStore, search: str | None = None) -> list:
     if not s.has_audience:
-        return [notice("No segments yet: run `make run`.")]
+        return [notice("No segments yet: the data team builds them with `make run`.")]
     choices = queries.choices(s)
+    # "Build an audience from this segment" (the segment page) preselects it.
+    wanted = parse_qs((search or "").lstrip("?")).get("segment", [""])[0]
+    preset = {"segments": [wanted]} if wanted in choices.segments else {}
     lists = []
     for name, label in _LIST_LABELS.items():
         options = getattr(choices, name)
@@ -64,6 +76,7 @@ def layout(s: Snapshot, store: AudienceStore) -> list:
                     dcc.Dropdown(
                         id=f"filter-{name}",
                         options=[{"label": o, "value": o} for o in options],
+                        value=preset.get(name),
                         multi=True,
                         placeholder="any" if options else "not available yet",
                         disabled=not options,
@@ -191,7 +204,9 @@ def register(app: Dash, warehouse: PublishedWarehouse, store: AudienceStore) -> 
             audience = check_filter(_raw_filter(values), queries.choices(s))
             size = queries.audience_size(s, audience)
         except AudienceError as error:
-            return (*[no_update] * 8, str(error))
+            # Nothing from the filters before may stay on screen: a count or a
+            # download link of other filters would be taken for this one's.
+            return ("-", "", "", "", "", None, None, "", str(error))
         preview = queries.audience_rows(s, audience, limit=PREVIEW_ROWS)
         comments = queries.column_comments(s, "segments", "dim_customer_segments")
         value = (
@@ -201,12 +216,14 @@ def register(app: Dash, warehouse: PublishedWarehouse, store: AudienceStore) -> 
         )
         return (
             f"{size.count_customers:,}",
-            f"{share(size.share_of_customers)} of scored customers · {describe(audience)}",
+            f"{share(size.share_of_customers)} of the {queries.header(s).count_customers:,} "
+            f"customers scored as of {queries.header(s).as_of_date:%d %b %Y} · "
+            f"{describe(audience)}",
             f"spent so far {brl(size.total_spend_brl)}",
             value,
             display_sql(audience),
-            download_href("csv", audience),
-            download_href("parquet", audience),
+            download_href("csv", audience, queries.version(s)),
+            download_href("parquet", audience, queries.version(s)),
             table(
                 preview,
                 table_id="audience-preview-table",

@@ -55,7 +55,7 @@ def plain_words(frames: dict[str, pd.DataFrame]) -> list[str]:
     age = float(last["model_age_months"])
     due = _date(last["retrain_due_date"])
     lines.append(
-        f"Today the model is {age:.1f} months old"
+        f"At the last check the model was {age:.1f} months old"
         + (f"; the next planned retrain is due on {due:%d %B %Y}" if due else "")
         + (f" (every {months} months, as measured by the stability study)." if months else ".")
     )
@@ -72,6 +72,24 @@ def plain_words(frames: dict[str, pd.DataFrame]) -> list[str]:
             "day-to-day variation produces."
         )
     return lines
+
+
+def value_words(runs: pd.DataFrame) -> list[str]:
+    """The value model's last check in a sentence (nothing without one)."""
+    if runs.empty:
+        return []
+    last = runs.iloc[0]
+    since = _date(last["window_start"])
+    verdict = (
+        "further from its prediction than normal: the value predictions need a refit "
+        "(the data team runs `clustering value`)"
+        if bool(last["is_drifting"])
+        else "within the normal range of its prediction"
+    )
+    return [
+        f"The value model expected {float(last['predicted_purchases']):,.0f} purchases since "
+        f"{since:%d %B %Y}; {float(last['actual_purchases']):,.0f} happened, {verdict}."
+    ]
 
 
 def layout(s: Snapshot) -> list:
@@ -91,9 +109,7 @@ def layout(s: Snapshot) -> list:
                 shown.columns = ["figure", "value"]
                 shown["value"] = shown["value"].astype(str)
             technical += [html.H4(title), table(shown, formats={}, page_size=40)]
-    value_line = []
-    if not frames["value_monitor"].empty:
-        value_line = [html.Li(str(frames["value_monitor"].iloc[0]["line"]))]
+    value_line = [html.Li(line) for line in value_words(frames["value_monitor"])]
     return [
         html.H2("Maintenance"),
         html.Div(

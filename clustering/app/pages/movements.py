@@ -3,6 +3,7 @@ matrix, with the customers behind any cell downloadable."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import numpy as np
@@ -13,37 +14,55 @@ from dash import Dash, Input, Output, dcc, html, no_update
 from clustering.app import queries
 from clustering.app.components import PLOT_CONFIG, count, notice, table
 from clustering.app.data import PublishedWarehouse, Snapshot
-from clustering.app.queries import NEW_CUSTOMER
+from clustering.app.queries import GONE, NEW_CUSTOMER
 from clustering.errors import AudienceError
 
 NOT_YET = "not yet a customer"
+NO_LONGER = "no longer scored"
+PREVIEW_ROWS = 15
+SUMMARY_COUNTS = (
+    "at start",
+    "at end",
+    "stayed",
+    "new customers",
+    "came from other segments",
+    "left for other segments",
+    "no longer scored",
+)
 
 
 def _name(names: dict[int, str], sid: int) -> str:
-    return NOT_YET if sid == NEW_CUSTOMER else names.get(sid, f"segment {sid}")
+    if sid == NEW_CUSTOMER:
+        return NOT_YET
+    if sid == GONE:
+        return NO_LONGER
+    return names.get(sid, f"segment {sid}")
 
 
 def matrix_figure(moves: pd.DataFrame, names: dict[int, str]) -> go.Figure:
-    ids = sorted(set(moves["from_segment_id"]) | set(moves["to_segment_id"]))
-    order = [i for i in ids if i != NEW_CUSTOMER] + ([NEW_CUSTOMER] if NEW_CUSTOMER in ids else [])
-    grid = np.zeros((len(order), len(order)), dtype=np.int64)
-    where = {sid: k for k, sid in enumerate(order)}
-    for row in moves.itertuples(index=False):
-        grid[where[row.from_segment_id], where[row.to_segment_id]] = row.count_customers
-    labels = [_name(names, sid) for sid in order]
-    # Diagonal (stayed) cells dwarf the moves: colour by the share of the row
-    # that moved there, text shows the count.
+    """Rows: the segment at the start (then "not yet a customer"); columns: the
+    segment at the end (then "no longer scored", when anybody is)."""
+    segments = sorted(
+        (set(moves["from_segment_id"]) | set(moves["to_segment_id"])) - {NEW_CUSTOMER, GONE}
+    )
+    rows = segments + ([NEW_CUSTOMER] if (moves["from_segment_id"] == NEW_CUSTOMER).any() else [])
+    columns = segments + ([GONE] if (moves["to_segment_id"] == GONE).any() else [])
+    grid = np.zeros((len(rows), len(columns)), dtype=np.int64)
+    row_of = {sid: k for k, sid in enumerate(rows)}
+    column_of = {sid: k for k, sid in enumerate(columns)}
+    for move in moves.itertuples(index=False):
+        grid[row_of[move.from_segment_id], column_of[move.to_segment_id]] = move.count_customers
+    # The diagonal (stayed) dwarfs the moves: each cell is coloured by its share
+    # of the row (where that start segment's customers went); the text is the count.
     shares = grid / np.maximum(grid.sum(axis=1, keepdims=True), 1)
     fig = go.Figure(
         go.Heatmap(
             z=shares,
-            x=labels,
-            y=labels,
-            text=[[f"{v:,}" for v in row] for row in grid],
+            x=[_name(names, sid) for sid in columns],
+            y=[_name(names, sid) for sid in rows],
+            text=[[f"{v:,}" for v in line] for line in grid],
             texttemplate="%{text}",
-            customdata=[
-                [[order[r], order[c]] for c in range(len(order))] for r in range(len(order))
-            ],
+            customdata=[[[r, c] for c in columns] for r in rows],
             hovertemplate="from %{y}<br>to %{x}<br>%{text} customers<extra></extra>",
             colorscale="Blues",
             showscale=False,
@@ -51,38 +70,46 @@ def matrix_figure(moves: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     )
     fig.update_xaxes(title="segment at the end", tickangle=-25)
     fig.update_yaxes(title="segment at the start", autorange="reversed")
-    fig.update_layout(height=180 + 60 * len(order), margin={"t": 20, "l": 10, "r": 10})
+    fig.update_layout(height=180 + 60 * len(rows), margin={"t": 20, "l": 10, "r": 10})
     return fig
 
 
 def summary(moves: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
-    """Per segment: members at start and end, stayed, entered, left."""
+    """Per segment: members at start and end, stayed, entered (new or from
+    another segment) and left (for another segment or the data)."""
+
+    def total(mask: pd.Series) -> int:
+        return int(moves.loc[mask, "count_customers"].sum())
+
+    source, target = moves["from_segment_id"], moves["to_segment_id"]
     rows = []
-    segment_ids = sorted(
-        (set(moves["from_segment_id"]) | set(moves["to_segment_id"])) - {NEW_CUSTOMER}
-    )
-    for sid in segment_ids:
-        start = moves.loc[moves["from_segment_id"] == sid, "count_customers"].sum()
-        end = moves.loc[moves["to_segment_id"] == sid, "count_customers"].sum()
-        stayed = moves.loc[
-            (moves["from_segment_id"] == sid) & (moves["to_segment_id"] == sid), "count_customers"
-        ].sum()
-        new = moves.loc[
-            (moves["from_segment_id"] == NEW_CUSTOMER) & (moves["to_segment_id"] == sid),
-            "count_customers",
-        ].sum()
+    for sid in sorted((set(source) | set(target)) - {NEW_CUSTOMER, GONE}):
+        stayed = total((source == sid) & (target == sid))
         rows.append(
             {
                 "segment": _name(names, sid),
-                "at start": int(start),
-                "at end": int(end),
-                "stayed": int(stayed),
-                "new customers": int(new),
-                "came from other segments": int(end - stayed - new),
-                "left for other segments": int(start - stayed),
+                "at start": total(source == sid),
+                "at end": total(target == sid),
+                "stayed": stayed,
+                "new customers": total((source == NEW_CUSTOMER) & (target == sid)),
+                "came from other segments": total(
+                    (target == sid) & (source != sid) & (source != NEW_CUSTOMER)
+                ),
+                "left for other segments": total(
+                    (source == sid) & (target != sid) & (target != GONE)
+                ),
+                "no longer scored": total((source == sid) & (target == GONE)),
             }
         )
     return pd.DataFrame(rows)
+
+
+def default_period(dates: list[queries.MembershipDate]) -> tuple[str, str]:
+    """The last year: the latest date, and the latest date a year or more before it."""
+    end = dates[-1].day
+    earlier = [d.day for d in dates if d.day <= end - timedelta(days=365)]
+    start = earlier[-1] if earlier else dates[0].day
+    return start.isoformat(), end.isoformat()
 
 
 def layout(s: Snapshot) -> list:
@@ -91,25 +118,22 @@ def layout(s: Snapshot) -> list:
         return [
             html.H2("Movements"),
             notice(
-                "Movements need memberships on two dates: build the monthly snapshots and "
-                "run `clustering backfill` (part of `make run`), or wait for the next scoring."
+                "Movements need memberships on two dates: they appear after the next scoring, "
+                "or once the data team has run `clustering backfill` (part of `make run`)."
             ),
         ]
     options = [{"label": d.label, "value": d.day.isoformat()} for d in dates]
-    # Default: the last twelve month ends up to today.
-    start = dates[max(0, len(dates) - 13)].day.isoformat()
-    end = dates[-1].day.isoformat()
+    start, end = default_period(dates)
     names = queries.segment_names(s)
-    cell_options = [{"label": NOT_YET, "value": NEW_CUSTOMER}] + [
-        {"label": name, "value": sid} for sid, name in sorted(names.items())
-    ]
+    segment_options = [{"label": name, "value": sid} for sid, name in sorted(names.items())]
     return [
         html.H2("Movements between segments"),
         html.P(
             "Where the customers of each segment were at the start of a period and where they "
             "are at its end. Month ends before the first scoring are estimated with today's "
-            "model; scored days come from the membership history. Click a cell to get its "
-            "customers."
+            "model; scored days come from the membership history. Each row's colours show "
+            "where that segment's customers went (darker: a larger share of the row); the "
+            "numbers are customers. Click a cell to get its customers."
         ),
         html.Div(
             [
@@ -139,13 +163,21 @@ def layout(s: Snapshot) -> list:
                 html.Label(
                     [
                         "From segment",
-                        dcc.Dropdown(id="moves-from", options=cell_options, clearable=False),
+                        dcc.Dropdown(
+                            id="moves-from",
+                            options=[{"label": NOT_YET, "value": NEW_CUSTOMER}, *segment_options],
+                            clearable=False,
+                        ),
                     ]
                 ),
                 html.Label(
                     [
                         "To segment",
-                        dcc.Dropdown(id="moves-to", options=cell_options, clearable=False),
+                        dcc.Dropdown(
+                            id="moves-to",
+                            options=[*segment_options, {"label": NO_LONGER, "value": GONE}],
+                            clearable=False,
+                        ),
                     ]
                 ),
             ],
@@ -170,12 +202,16 @@ def register(app: Dash, warehouse: PublishedWarehouse) -> None:
             if start.day >= end.day:
                 raise AudienceError("the start date must come before the end date")
         except AudienceError as error:
-            return no_update, no_update, str(error)
+            return {}, "", str(error)
         moves = queries.movements(s, start, end)
         names = queries.segment_names(s)
         return (
             matrix_figure(moves, names),
-            table(summary(moves, names), table_id="moves-table", formats={}),
+            table(
+                summary(moves, names),
+                table_id="moves-table",
+                formats=dict.fromkeys(SUMMARY_COUNTS, "count"),
+            ),
             "",
         )
 
@@ -199,24 +235,20 @@ def register(app: Dash, warehouse: PublishedWarehouse) -> None:
         Input("moves-from", "value"),
         Input("moves-to", "value"),
     )
-    def cell(start_raw, end_raw, from_id, to_id):
-        if from_id is None or to_id is None:
+    def cell(start_raw, end_raw, from_raw, to_raw):
+        if from_raw is None or to_raw is None:
             return html.P("Pick a cell of the matrix (or both segments above).")
         s = warehouse.current()
-        names = queries.segment_names(s)
-        valid = set(names) | {NEW_CUSTOMER}
         try:
             start, end = queries.find_date(s, start_raw), queries.find_date(s, end_raw)
-            if (
-                not isinstance(from_id, int)
-                or not isinstance(to_id, int)
-                or {from_id, to_id} - valid
-            ):
-                raise AudienceError("choose both segments from the lists")
+            from_id = queries.check_cell_id(s, from_raw)
+            to_id = queries.check_cell_id(s, to_raw)
         except AudienceError as error:
             return notice(str(error), "error")
-        members = queries.movement_members(s, start, end, from_id, to_id)
-        query = urlencode(
+        names = queries.segment_names(s)
+        total = queries.movement_count(s, start, end, from_id, to_id)
+        preview = queries.movement_members(s, start, end, from_id, to_id, limit=PREVIEW_ROWS)
+        link = urlencode(
             {
                 "start": start.day.isoformat(),
                 "end": end.day.isoformat(),
@@ -227,21 +259,21 @@ def register(app: Dash, warehouse: PublishedWarehouse) -> None:
         return html.Div(
             [
                 html.P(
-                    f"{count(len(members))} customers from {_name(names, from_id)} "
+                    f"{count(total)} customers from {_name(names, from_id)} "
                     f"to {_name(names, to_id)} between {start.label} and {end.label}.",
                     id="moves-cell-count",
                 ),
                 html.A(
                     "Download CSV",
-                    href=f"/download/movement.csv?{query}",
+                    href=f"/download/movement.csv?{link}",
                     className="button",
                     id="moves-csv",
                 ),
                 html.A(
                     "Download Parquet",
-                    href=f"/download/movement.parquet?{query}",
+                    href=f"/download/movement.parquet?{link}",
                     className="button",
                 ),
-                table(members.head(15), table_id="moves-members", formats={}),
+                table(preview, table_id="moves-members", formats={}, wrap=False),
             ]
         )

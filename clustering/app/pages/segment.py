@@ -3,7 +3,8 @@ members by recency and by state, the audiences it splits into and a sample."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+import re
+from urllib.parse import parse_qs, urlencode
 
 import plotly.express as px
 from dash import dcc, html
@@ -11,14 +12,15 @@ from dash import dcc, html
 from clustering.app import queries
 from clustering.app.components import PLOT_CONFIG, brl, count, notice, share, table
 from clustering.app.data import Snapshot
-from clustering.app.queries import LAPSING_DAYS, RECENT_DAYS
+from clustering.app.queries import LAPSING_DAYS, RECENCY_BANDS, RECENT_DAYS
 from clustering.app.tiles import state_tile_map
+from clustering.ml.value import LIKELY_ACTIVE
 
 
 def chosen_segment(search: str | None, ids: list[int]) -> int | None:
     """The ?id= of the URL when it names a segment of today's model."""
     raw = parse_qs((search or "").lstrip("?")).get("id", [""])[0]
-    if raw.isdigit() and int(raw) in ids:
+    if re.fullmatch(r"[0-9]{1,6}", raw) and int(raw) in ids:
         return int(raw)
     return None
 
@@ -55,7 +57,7 @@ def layout(s: Snapshot, search: str | None) -> list:
         text="count_customers",
         labels={"recency": "", "count_customers": "customers"},
         color="recency",
-        color_discrete_map={"recent": "#2a9d8f", "lapsing": "#e9c46a", "lapsed": "#b56576"},
+        color_discrete_map=dict(zip(RECENCY_BANDS, ("#2a9d8f", "#e9c46a", "#b56576"), strict=True)),
     )
     recency_fig.update_layout(height=320, showlegend=False, margin={"t": 20})
     value_line = (
@@ -118,7 +120,13 @@ def layout(s: Snapshot, search: str | None) -> list:
     if not audiences.empty:
         children += [
             html.H3("Audiences in this segment"),
-            html.P("The segment split by lifecycle stage, each with the action that fits it."),
+            html.P(
+                f"The segment split by lifecycle stage, each with the action that fits it. "
+                f"Recent: last order within {RECENT_DAYS} days; likely active: older, but the "
+                f"value model gives them a chance of at least {LIKELY_ACTIVE:.0%} that they still "
+                "buy here (P(alive)); lapsed: older and below that (so not the same as the "
+                "chart's days-based bands above)."
+            ),
             table(
                 audiences,
                 table_id="segment-audiences",
@@ -135,7 +143,10 @@ def layout(s: Snapshot, search: str | None) -> list:
         html.P(
             [
                 "Twenty members picked at random (the same on every visit of a day). ",
-                dcc.Link("Build an audience from this segment", href="/audiences"),
+                dcc.Link(
+                    "Build an audience from this segment",
+                    href="/audiences?" + urlencode({"segment": row.segment_name}),
+                ),
                 ".",
             ]
         ),
