@@ -44,11 +44,19 @@ BUILDER_OUTPUTS = (
 )
 
 
-def body(outputs: tuple[str, ...], inputs: list[tuple[str, str, object]]) -> dict:
+def body(
+    outputs: tuple[str, ...],
+    inputs: list[tuple[str, str, object]],
+    state: list[tuple[str, str, object]] = (),
+) -> dict:
+    """What Dash's front end posts when the first of `inputs` changes."""
+    described = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in outputs]
+    single = len(outputs) == 1  # Dash names one output plainly, several wrapped in dots
     return {
-        "output": ".." + "...".join(outputs) + "..",
-        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in outputs],
+        "output": outputs[0] if single else ".." + "...".join(outputs) + "..",
+        "outputs": described[0] if single else described,
         "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
+        "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
         "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
     }
 
@@ -105,14 +113,53 @@ class Marketer(HttpUser):
             if "audience-count" not in response.text:
                 response.failure(f"no count in the answer: {response.text[:200]}")
 
+    def post(self, name: str, payload: dict, expect: str) -> None:
+        with self.client.post(
+            "/_dash-update-component", json=payload, name=name, catch_response=True
+        ) as response:
+            if expect not in response.text:
+                response.failure(f"no {expect} in the answer: {response.text[:200]}")
+
     @task(2)
     def movements_update(self) -> None:
         start, end = sorted(random.sample(CHOICES["dates"], 2))
-        self.client.post(
-            "/_dash-update-component",
-            json=body(
+        self.post(
+            "movements update",
+            body(
                 ("moves-matrix.figure", "moves-summary.children", "moves-error.children"),
                 [("moves-start", "value", start), ("moves-end", "value", end)],
             ),
-            name="movements update",
+            "moves-matrix",
+        )
+
+    @task(2)
+    def movement_cell(self) -> None:
+        """The customers behind a cell: the stayed cell, the largest there is."""
+        start, end = sorted(random.sample(CHOICES["dates"], 2))
+        segment = random.choice(CHOICES["segment_ids"])
+        self.post(
+            "movements cell",
+            body(
+                ("moves-cell.children",),
+                [
+                    ("moves-start", "value", start),
+                    ("moves-end", "value", end),
+                    ("moves-from", "value", segment),
+                    ("moves-to", "value", segment),
+                ],
+            ),
+            "moves-cell-count",
+        )
+
+    @task(2)
+    def customer_look_up(self) -> None:
+        person = random.choice(CHOICES["customer_ids"])
+        self.post(
+            "customer look-up",
+            body(
+                ("customer-result.children",),
+                [("customer-go", "n_clicks", 1), ("customer-id", "value", person)],
+                [("customer-id", "value", person)],
+            ),
+            "customer-segment",
         )
