@@ -98,11 +98,13 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/spark.py
 	$(BIN)/python benchmarks/contract.py
 	$(BIN)/python benchmarks/value.py
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[benchmark]'
 	$(BIN)/python benchmarks/app.py
 
 # The marketing app with 20 concurrent users at scale 10 (Locust; prepares the
 # warehouse once under benchmarks/work, about a quarter of an hour): APP.md.
 benchmark-app: $(STAMP)
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[benchmark]'
 	$(BIN)/python benchmarks/app.py
 
 # Refit agreement and the monitor's noise band on ten consecutive days of the
@@ -159,11 +161,19 @@ browser:
 		exit 1; \
 	fi
 
-test: $(STAMP) browser lint
+LINT_LOG := $(VENV)/lint.log
+
+test: $(STAMP) browser
+	# The lint (ruff, import contracts, sqlfluff; about half a minute) runs beside
+	# the tests rather than before them: its output is shown when it fails.
 	# Two workers (pytest-xdist): a test file's tests together on one worker,
 	# the longest files first and the real-extract shapes one by one to the
 	# free worker (tests/conftest.py).
-	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
+	@$(MAKE) --no-print-directory lint > $(LINT_LOG) 2>&1 & lint=$$!; \
+	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder; tests=$$?; \
+	if wait $$lint; then echo "lint passed (ruff, import contracts, sqlfluff)"; \
+	else cat $(LINT_LOG); echo "error: lint failed (above)" >&2; exit 1; fi; \
+	exit $$tests
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache

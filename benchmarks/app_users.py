@@ -19,7 +19,7 @@ import random
 
 from locust import HttpUser, between, task
 
-from clustering.app.pages.builder import CONTROLS
+from clustering.app.pages.builder import CONTROLS, UPDATE_OUTPUTS
 
 CHOICES = json.loads(os.environ["APP_BENCHMARK_CHOICES"])
 PAGES = {
@@ -31,17 +31,6 @@ PAGES = {
     "customer": "/customer",
     "dictionary": "/dictionary?table=segments.dim_customer_segments",
 }
-BUILDER_OUTPUTS = (
-    "audience-count.children",
-    "audience-share.children",
-    "audience-revenue.children",
-    "audience-value.children",
-    "audience-sql.children",
-    "download-csv.href",
-    "download-parquet.href",
-    "audience-preview.children",
-    "audience-error.children",
-)
 
 
 def body(
@@ -106,7 +95,7 @@ class Marketer(HttpUser):
         inputs = [(cid, "value", raw.get(name)) for cid, name in CONTROLS.items()]
         with self.client.post(
             "/_dash-update-component",
-            json=body(BUILDER_OUTPUTS, inputs),
+            json=body(UPDATE_OUTPUTS, inputs),
             name="builder update",
             catch_response=True,
         ) as response:

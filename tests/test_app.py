@@ -38,7 +38,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from waitress.server import create_server
 
 from clustering.app.audience import AudienceFilter, display_sql
-from clustering.app.pages.builder import CONTROLS
+from clustering.app.pages.builder import CONTROLS, UPDATE_OUTPUTS
 from clustering.app.saved import AudienceStore
 from clustering.app.server import AppConfig, check_binding, create_app
 from clustering.errors import AppError, AudienceError
@@ -457,22 +457,9 @@ def callback_body(output_ids: list[str], inputs: dict[str, object], prop: str = 
     }
 
 
-BUILDER_OUTPUTS = [
-    "audience-count.children",
-    "audience-share.children",
-    "audience-revenue.children",
-    "audience-value.children",
-    "audience-sql.children",
-    "download-csv.href",
-    "download-parquet.href",
-    "audience-preview.children",
-    "audience-error.children",
-]
-
-
 def builder_request(client, **values) -> dict:
     inputs = {cid: values.get(name) for cid, name in CONTROLS.items()}
-    body = callback_body(BUILDER_OUTPUTS, inputs)
+    body = callback_body(list(UPDATE_OUTPUTS), inputs)
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code in (200, 204), response.data[:500]
     return response.get_json() or {}
@@ -504,7 +491,7 @@ def test_hostile_filters_get_a_message_and_run_nothing(published, values, messag
 
 def test_a_ten_megabyte_request_and_forged_downloads_are_refused(published) -> None:
     client = create_app(published.config).server.test_client()
-    body = callback_body(BUILDER_OUTPUTS, {"filter-segments": ["x" * 10_000_000]})
+    body = callback_body(list(UPDATE_OUTPUTS), {"filter-segments": ["x" * 10_000_000]})
     assert client.post("/_dash-update-component", json=body).status_code == 413
     forged = json.dumps({"segments": ["x'; select 1; --"]})
     response = client.get("/download/audience.csv", query_string={"filters": forged})

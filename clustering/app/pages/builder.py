@@ -25,6 +25,20 @@ from clustering.storage.exports import AUDIENCE_COLUMNS
 
 PREVIEW_ROWS = 15
 
+# What one change of the filters redraws ("component.property"), in the order
+# the update callback returns them.
+UPDATE_OUTPUTS = (
+    "audience-count.children",
+    "audience-share.children",
+    "audience-revenue.children",
+    "audience-value.children",
+    "audience-sql.children",
+    "download-csv.href",
+    "download-parquet.href",
+    "audience-preview.children",
+    "audience-error.children",
+)
+
 # Control id -> AudienceFilter field.
 LIST_CONTROLS = {f"filter-{name}": name for name in LIST_FILTERS}
 NUMBER_CONTROLS = {f"filter-{name}": name for name in NUMBER_FILTERS}
@@ -187,15 +201,7 @@ def register(app: Dash, warehouse: PublishedWarehouse, store: AudienceStore) -> 
     control_inputs = [Input(cid, "value") for cid in CONTROLS]
 
     @app.callback(
-        Output("audience-count", "children"),
-        Output("audience-share", "children"),
-        Output("audience-revenue", "children"),
-        Output("audience-value", "children"),
-        Output("audience-sql", "children"),
-        Output("download-csv", "href"),
-        Output("download-parquet", "href"),
-        Output("audience-preview", "children"),
-        Output("audience-error", "children"),
+        *[Output(*output.split(".")) for output in UPDATE_OUTPUTS],
         *control_inputs,
     )
     def update(*values):
