@@ -161,19 +161,11 @@ browser:
 		exit 1; \
 	fi
 
-LINT_LOG := $(VENV)/lint.log
-
-test: $(STAMP) browser
-	# The lint (ruff, import contracts, sqlfluff; about half a minute) runs beside
-	# the tests rather than before them: its output is shown when it fails.
+test: $(STAMP) browser lint
 	# Two workers (pytest-xdist): a test file's tests together on one worker,
 	# the longest files first and the real-extract shapes one by one to the
 	# free worker (tests/conftest.py).
-	@$(MAKE) --no-print-directory lint > $(LINT_LOG) 2>&1 & lint=$$!; \
-	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder; tests=$$?; \
-	if wait $$lint; then echo "lint passed (ruff, import contracts, sqlfluff)"; \
-	else cat $(LINT_LOG); echo "error: lint failed (above)" >&2; exit 1; fi; \
-	exit $$tests
+	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder
 
 clean:
 	rm -rf target logs warehouse data .pytest_cache
