@@ -23,7 +23,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -90,18 +91,20 @@ class Snapshot:
         self.relations = frozenset(name for (name,) in rows)
         self.has_audience = "segments.dim_customer_segments" in self.relations
         if self.has_audience:
-            cursor = self._cursor()
-            try:
+            with self._cursor() as cursor:
                 cursor.execute(
                     f"create table {AUDIENCE_TABLE} as select * from segments.dim_customer_segments"
                 )
-            finally:
-                cursor.close()
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own (one per thread's query), on the warehouse, closed after."""
         cursor = self._con.cursor()
-        cursor.execute(f"use {CATALOG}")
-        return cursor
+        try:
+            cursor.execute(f"use {CATALOG}")
+            yield cursor
+        finally:
+            cursor.close()
 
     def has(self, relation: str) -> bool:
         """Whether schema.name exists in this version."""
@@ -109,26 +112,17 @@ class Snapshot:
 
     def query(self, sql: str, params: list[object] | None = None) -> pd.DataFrame:
         """A query of this package's own text, values bound as parameters."""
-        cursor = self._cursor()
-        try:
+        with self._cursor() as cursor:
             return cursor.execute(sql, params or []).df()
-        finally:
-            cursor.close()
 
     def rows(self, sql: str, params: list[object] | None = None) -> list[tuple]:
-        cursor = self._cursor()
-        try:
+        with self._cursor() as cursor:
             return cursor.execute(sql, params or []).fetchall()
-        finally:
-            cursor.close()
 
     def arrow(self, sql: str, params: list[object] | None = None) -> pa.Table:
         """The rows as an Arrow table (for file downloads: no pandas copy)."""
-        cursor = self._cursor()
-        try:
+        with self._cursor() as cursor:
             return cursor.sql(sql, params=params or []).to_arrow_table()
-        finally:
-            cursor.close()
 
     def cached(self, key: object, compute: Callable[[], T]) -> T:
         """compute() once per version: a published version never changes."""
@@ -139,9 +133,6 @@ class Snapshot:
         with self._lock:
             self._cache.setdefault(key, value)
             return self._cache[key]  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._con.close()
 
 
 class PublishedWarehouse:

@@ -395,25 +395,37 @@ def maintenance(s: Snapshot) -> dict[str, pd.DataFrame]:
     """The current model, the monitor's last runs and the contract, as frames."""
 
     def compute() -> dict[str, pd.DataFrame]:
-        out: dict[str, pd.DataFrame] = {}
-        queries = {
-            "model": "select * from segments.segment_models where model_version = "
-            "(select any_value(model_version) from segments.customer_segments)",
+        current = "(select any_value(model_version) from segments.customer_segments)"
+        # key -> (table, the query of it), read when the table exists.
+        reads = {
+            "model": (
+                "segments.segment_models",
+                f"select * from segments.segment_models where model_version = {current}",
+            ),
             # The current model's checks only: after a retrain, the old model's
             # age and verdicts no longer apply.
-            "monitor": "select * from segments.monitoring_runs where model_version = "
-            "(select any_value(model_version) from segments.customer_segments) "
-            "order by monitored_at desc limit 10",
-            "contract": "select * from segments.stability_recommendation "
-            "order by measured_at desc limit 1",
-            "value_model": "select * from segments.value_models order by fitted_at desc limit 1",
-            "value_monitor": "select * from segments.value_monitoring_runs "
-            "order by monitored_at desc limit 1",
+            "monitor": (
+                "segments.monitoring_runs",
+                f"select * from segments.monitoring_runs where model_version = {current} "
+                "order by monitored_at desc limit 10",
+            ),
+            "contract": (
+                "segments.stability_recommendation",
+                "select * from segments.stability_recommendation order by measured_at desc limit 1",
+            ),
+            "value_model": (
+                "segments.value_models",
+                "select * from segments.value_models order by fitted_at desc limit 1",
+            ),
+            "value_monitor": (
+                "segments.value_monitoring_runs",
+                "select * from segments.value_monitoring_runs order by monitored_at desc limit 1",
+            ),
         }
-        for key, sql in queries.items():
-            table = sql.split(" from ", 1)[1].split()[0]
-            out[key] = s.query(sql) if s.has(table) else pd.DataFrame()
-        return out
+        return {
+            key: s.query(sql) if s.has(table) else pd.DataFrame()
+            for key, (table, sql) in reads.items()
+        }
 
     return s.cached("maintenance", compute)
 
@@ -520,6 +532,13 @@ def dictionary(s: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def column_comments(s: Snapshot, schema: str, table: str) -> dict[str, str]:
-    _, columns = dictionary(s)
-    mine = columns[(columns["schema_name"] == schema) & (columns["table_name"] == table)]
-    return {str(row.column_name): str(row.comment or "") for row in mine.itertuples(index=False)}
+    """Column -> comment of one table (once per version: the builder asks on every update)."""
+
+    def compute() -> dict[str, str]:
+        _, columns = dictionary(s)
+        mine = columns[(columns["schema_name"] == schema) & (columns["table_name"] == table)]
+        return {
+            str(row.column_name): str(row.comment or "") for row in mine.itertuples(index=False)
+        }
+
+    return s.cached(("column_comments", schema, table), compute)

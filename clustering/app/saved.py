@@ -75,6 +75,12 @@ class AudienceStore:
             ) from error
         return raw if isinstance(raw, dict) else {}
 
+    def _write(self, entries: dict[str, dict]) -> None:
+        """Beside, then renamed over: a crash mid-write leaves the previous file."""
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        partial.write_text(json.dumps(entries, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(partial, self.path)
+
     def list(self) -> list[SavedAudience]:
         return [
             SavedAudience(name, str(entry.get("saved_at", "")), dict(entry.get("filters", {})))
@@ -98,19 +104,14 @@ class AudienceStore:
                 )
             saved_at = datetime.now().replace(microsecond=0).isoformat(sep=" ")
             entries[checked] = {"saved_at": saved_at, "filters": audience.to_json()}
-            partial = self.path.with_name(f".{self.path.name}.partial")
-            partial.write_text(json.dumps(entries, indent=2, sort_keys=True), encoding="utf-8")
-            os.replace(partial, self.path)
+            self._write(entries)
         return SavedAudience(checked, saved_at, audience.to_json())
 
     def delete(self, name: str) -> None:
         with self._locked():
             entries = self._read()
-            if entries.pop(name, None) is None:
-                return
-            partial = self.path.with_name(f".{self.path.name}.partial")
-            partial.write_text(json.dumps(entries, indent=2, sort_keys=True), encoding="utf-8")
-            os.replace(partial, self.path)
+            if entries.pop(name, None) is not None:
+                self._write(entries)
 
 
 def rerun(saved: SavedAudience, choices: Choices) -> AudienceFilter:

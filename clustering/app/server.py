@@ -26,7 +26,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from dash import Dash, Input, Output, dcc, html, set_props
@@ -35,7 +34,7 @@ from flask import Response, abort, request, send_from_directory
 from clustering.app import queries
 from clustering.app.audience import check_filter
 from clustering.app.components import navigation, notice, status_line
-from clustering.app.data import PublishedWarehouse
+from clustering.app.data import PublishedWarehouse, Snapshot
 from clustering.app.pages import (
     builder,
     customer,
@@ -74,14 +73,25 @@ def _unauthorized() -> Response:
     )
 
 
-def _table_file(rows: pa.Table, kind: str, name: str) -> Response:
-    buffer = io.BytesIO()
-    if kind == "csv":
-        pa_csv.write_csv(rows, buffer)
-        mimetype = "text/csv"
-    else:
-        pq.write_table(rows, buffer)
-        mimetype = "application/vnd.apache.parquet"
+def _table_file(s: Snapshot, query: tuple[str, list[object]], kind: str, name: str) -> Response:
+    """The rows of `query` as a CSV or Parquet attachment; a failure is logged
+    in full and answered plainly."""
+    try:
+        rows = s.arrow(*query)
+        buffer = io.BytesIO()
+        if kind == "csv":
+            pa_csv.write_csv(rows, buffer)
+            mimetype = "text/csv"
+        else:
+            pq.write_table(rows, buffer)
+            mimetype = "application/vnd.apache.parquet"
+    except Exception as error:
+        LOG.exception("the download failed", exc_info=error)
+        return Response(
+            "the download failed; the data team finds the details in the app's log\n",
+            500,
+            mimetype="text/plain",
+        )
     return Response(
         buffer.getvalue(),
         mimetype=mimetype,
@@ -100,15 +110,6 @@ def _show_error(error: Exception) -> None:
             "details in the app's log. Reloading the page usually helps."
         )
     set_props("app-error", {"children": message})
-
-
-def _failed(what: str, error: Exception) -> Response:
-    LOG.exception("%s failed", what, exc_info=error)
-    return Response(
-        f"{what} failed; the data team finds the details in the app's log\n",
-        500,
-        mimetype="text/plain",
-    )
 
 
 def create_app(config: AppConfig) -> Dash:
@@ -207,11 +208,7 @@ def create_app(config: AppConfig) -> Dash:
             audience = check_filter(raw, queries.choices(s))
         except (ValueError, ClusteringError) as error:
             return Response(f"audience refused: {error}\n", 400, mimetype="text/plain")
-        try:
-            rows = s.arrow(*queries.audience_rows_sql(audience))
-            return _table_file(rows, kind, "audience")
-        except Exception as error:
-            return _failed("the download", error)
+        return _table_file(s, queries.audience_rows_sql(audience), kind, "audience")
 
     @server.route("/download/movement.<kind>")
     def download_movement(kind: str):
@@ -225,11 +222,12 @@ def create_app(config: AppConfig) -> Dash:
             to_id = queries.check_cell_id(s, request.args.get("to"))
         except ClusteringError as error:
             return Response(f"movement refused: {error}\n", 400, mimetype="text/plain")
-        try:
-            rows = s.arrow(*queries.movement_members_sql(start, end, from_id, to_id))
-            return _table_file(rows, kind, f"movement_{start.day}_{end.day}_{from_id}_to_{to_id}")
-        except Exception as error:
-            return _failed("the download", error)
+        return _table_file(
+            s,
+            queries.movement_members_sql(start, end, from_id, to_id),
+            kind,
+            f"movement_{start.day}_{end.day}_{from_id}_to_{to_id}",
+        )
 
     @server.route("/reports/<name>")
     def report(name: str):
