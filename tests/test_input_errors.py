@@ -4,6 +4,7 @@ that names the file and what was expected."""
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 import pytest
 
@@ -107,3 +108,27 @@ def test_rows_that_once_failed_the_build_now_load(broken_copy, tmp_path):
         "where source_file = 'olist_order_reviews_dataset.csv'",
     )
     assert summary == [(0, 0, 0, 0)]
+    # The next day the source fixes the row: it is staged, and the day it was
+    # rejected on keeps its reject (and its lines' orphans in the other files).
+    ((first_day,),) = query(
+        tmp_path / "wh.duckdb", "select as_of_date from intermediate.int_as_of_date"
+    )
+    rejected = "select source_file, source_row_number, reject_reason from audit.{} order by all"
+    first_rejects = query(tmp_path / "wh.duckdb", rejected.format("audit_rejected_rows"))
+    assert ("olist_orders_dataset.csv", row + 1, "missing_required_value") in first_rejects
+    records[row][estimate] = records[row][header.index("order_purchase_timestamp")]
+    write_records(path, header, records)
+    next_day = first_day + timedelta(days=1)
+    result = run_dbt(
+        ["run"],
+        input_dir=broken_copy,
+        warehouse=tmp_path / "wh.duckdb",
+        env={"OLIST_AS_OF_DATE": next_day.isoformat()},
+    )
+    assert result.ok, result.output
+    assert query(tmp_path / "wh.duckdb", rejected.format("audit_rejected_rows")) == []
+    assert query(
+        tmp_path / "wh.duckdb",
+        "select as_of_date, source_file, source_row_number, reject_reason "
+        "from audit.audit_rejected_rows_history order by all",
+    ) == [(first_day, *reject) for reject in first_rejects]

@@ -9,12 +9,16 @@ model (scoring reads it; a rebuild does not refit). It then builds the day's
 files with the daily selection, scores every customer with the same saved
 model and creates the segments views. Equal means equal in every table dbt
 builds (clustering.ops.compare.COMPARED_SCHEMAS) and in the current segment
-tables and view; the membership history and the run logs hold the days
-before, which a rebuild of one day cannot have.
+tables and view; the membership history, the run logs and the rejects of
+earlier days (audit_rejected_rows_history) hold the days before, which a
+rebuild of one day cannot have: of those, the rejects of the last day must
+equal the rebuild's.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -31,6 +35,7 @@ from clustering.ops.compare import (
     compare_warehouses,
 )
 from clustering.ops.dbt import run_dbt
+from clustering.ops.publishing import Versions
 from clustering.settings import Settings
 from clustering.storage.connection import connect
 from clustering.storage.segment_tables import HISTORY_TABLES, SEGMENTS_SCHEMA
@@ -43,6 +48,9 @@ CURRENT_SEGMENT_RELATIONS: dict[str, str | None] = {
     "segment_feature_contrasts": None,
     "dim_customer_segments": "scored_at",
 }
+# Tables dbt builds that keep every day (a rebuild holds its one day of
+# them, which must equal the refreshed warehouse's rows of that day).
+DAILY_HISTORY_TABLES: dict[str, str] = {"audit": "audit_rejected_rows_history"}
 # What the rebuild copies from the refreshed warehouse: (schema, table).
 CARRIED_OVER: tuple[tuple[str, str], ...] = (
     *(("intermediate", table) for table in KEY_MAPS),
@@ -84,9 +92,24 @@ def rebuild_beside(settings: Settings, input_dir: Path, out: Path, as_of_date: d
 def compare_with_rebuild(refreshed: Path, rebuilt: Path) -> list[TableComparison]:
     """Every table dbt builds and every current segment relation of the two
     warehouses, compared (the instants of scoring left out)."""
-    outcomes = compare_warehouses(refreshed, rebuilt, COMPARED_SCHEMAS)
+    histories = frozenset(f"{schema}.{table}" for schema, table in DAILY_HISTORY_TABLES.items())
+    outcomes = compare_warehouses(refreshed, rebuilt, COMPARED_SCHEMAS, leave_out=histories)
     with connect(refreshed) as con:
         con.execute("attach ? as rebuilt (read_only)", [str(rebuilt)])
+        for schema, table in DAILY_HISTORY_TABLES.items():
+            day = f"(select max(as_of_date) from rebuilt.{schema}.{table})"
+            outcomes.append(
+                compare_relations(
+                    con,
+                    schema,
+                    table,
+                    (
+                        f"(select * from warehouse.{schema}.{table} where as_of_date = {day})",
+                        f"(select * from rebuilt.{schema}.{table})",
+                    ),
+                    ("refreshed", "rebuilt"),
+                )
+            )
         for relation, instant in CURRENT_SEGMENT_RELATIONS.items():
             columns = f"* exclude ({instant})" if instant else "*"
             outcomes.append(
@@ -102,3 +125,52 @@ def compare_with_rebuild(refreshed: Path, rebuilt: Path) -> list[TableComparison
                 )
             )
     return outcomes
+
+
+@dataclass(frozen=True)
+class RebuildCheck:
+    """The outcome of `check_refresh`."""
+
+    as_of_date: date
+    comparisons: tuple[TableComparison, ...]
+    seconds: float
+    rebuilt: Path | None  # kept only when asked
+
+    @property
+    def differing(self) -> tuple[TableComparison, ...]:
+        return tuple(table for table in self.comparisons if not table.equal)
+
+
+def _as_of_date(warehouse: Path) -> date:
+    with connect(warehouse) as con:
+        ((day,),) = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()
+    return day
+
+
+def check_refresh(
+    input_dir: Path, settings: Settings, *, as_of_date: date | None = None, keep: bool = False
+) -> RebuildCheck:
+    """Rebuild the published warehouse's day from `input_dir` (the files its
+    last refresh read) beside it and compare every table. The rebuild goes to
+    the refresh's work folder and is removed afterwards unless `keep`."""
+    started = time.perf_counter()
+    published = Path(settings.warehouse)
+    if not published.is_file():
+        raise WarehouseError(f"no warehouse at {published}; nothing to check")
+    day = as_of_date or _as_of_date(published)
+    rebuilt = Versions(published).work_dir / "rebuilt.duckdb"
+    rebuilt.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (rebuilt, rebuilt.with_name(rebuilt.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        rebuild_beside(settings, input_dir, rebuilt, day)
+        comparisons = tuple(compare_with_rebuild(published, rebuilt))
+    finally:
+        if not keep:
+            rebuilt.unlink(missing_ok=True)
+    return RebuildCheck(
+        as_of_date=day,
+        comparisons=comparisons,
+        seconds=time.perf_counter() - started,
+        rebuilt=rebuilt if keep else None,
+    )
