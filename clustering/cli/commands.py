@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -75,7 +75,7 @@ def command(*args: object, **kwargs: object) -> Callable[[Command], Command]:
     return register
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     # One line, whatever the library's message holds (dbt's output has several).
     typer.echo(f"error: {' '.join(message.splitlines())}", err=True)
     raise typer.Exit(code=2)
@@ -389,6 +389,15 @@ AS_OF_DATE_HELP = (
 )
 
 
+def _as_of_day(as_of_date: str | None) -> date | None:
+    if as_of_date is None:
+        return None
+    try:
+        return date.fromisoformat(as_of_date)
+    except ValueError:
+        _fail(f"--as-of-date must be a date as YYYY-MM-DD, got {as_of_date!r}")
+
+
 @command()
 def refresh(
     input: Annotated[Path, typer.Option(help=INPUT_HELP)],
@@ -408,12 +417,7 @@ def refresh(
 
     Analysts' queries see the previous version until the new one is complete; a
     failure publishes nothing; `clustering rollback` restores the version before."""
-    day = None
-    if as_of_date is not None:
-        try:
-            day = date.fromisoformat(as_of_date)
-        except ValueError:
-            _fail(f"--as-of-date must be a date as YYYY-MM-DD, got {as_of_date!r}")
+    day = _as_of_day(as_of_date)
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
     with watch("refresh", log_steps=True) as watching:
         outcome = run_refresh(
@@ -464,12 +468,7 @@ def check_refresh_command(
     from the same files beside it (key maps and model record carried over, scored
     by the same model) and compare every table. Exit code 1 names the tables
     that differ."""
-    day = None
-    if as_of_date is not None:
-        try:
-            day = date.fromisoformat(as_of_date)
-        except ValueError:
-            _fail(f"--as-of-date must be a date as YYYY-MM-DD, got {as_of_date!r}")
+    day = _as_of_day(as_of_date)
     settings = _settings(warehouse=warehouse, model_dir=model_dir)
     outcome = check_refresh(input, settings, as_of_date=day, keep=keep)
     compared = len(outcome.comparisons)
