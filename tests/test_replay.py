@@ -215,8 +215,14 @@ def test_the_month_of_refreshes_equals_a_full_rebuild_of_the_last_day(replay):
     assert int(said[1]) == len(compared) > 30
     assert {table.schema for table in compared} == {*COMPARED_SCHEMAS, "segments"}
     assert [(table.name, table.problems) for table in compared if not table.equal] == []
+    # No value model in this month: its two tables are empty on both sides.
+    unvalued = ("segments.customer_value", "segments.segment_audiences")
     nonempty = ("intermediate", "marts", "segments")
-    assert all(table.rows_left for table in compared if table.schema in nonempty)
+    assert all(
+        table.rows_left
+        for table in compared
+        if table.schema in nonempty and table.name not in unvalued
+    )
 
 
 def test_re_running_the_last_day_with_its_tests_changes_no_history(replay):

@@ -476,6 +476,11 @@ def check_refresh_command(
     for table in outcome.differing:
         typer.echo(f"differs: {table.name}: {'; '.join(table.problems)}", err=True)
     kept = f"; rebuild kept at {outcome.rebuilt}" if outcome.rebuilt else ""
+    if outcome.not_rebuilt:
+        typer.echo(
+            f"not compared: {len(outcome.not_rebuilt)} tables other jobs build and a refresh "
+            f"leaves as they were ({', '.join(outcome.not_rebuilt)})"
+        )
     if outcome.differing:
         typer.echo(
             f"{len(outcome.differing)} of {compared} tables differ from a rebuild of "

@@ -27,18 +27,21 @@ import duckdb
 
 from clustering.errors import WarehouseError
 from clustering.jobs.score import score_segments
+from clustering.jobs.value import score_value
 from clustering.ops.compare import (
     COMPARED_SCHEMAS,
     KEY_MAPS,
     TableComparison,
     compare_relations,
     compare_warehouses,
+    warehouse_tables,
 )
 from clustering.ops.dbt import run_dbt
 from clustering.ops.publishing import Versions
 from clustering.settings import Settings
 from clustering.storage.connection import connect
 from clustering.storage.segment_tables import HISTORY_TABLES, SEGMENTS_SCHEMA
+from clustering.storage.value_store import has_value_model, load_value_model
 
 # The segment relations that hold the current state, each with the column
 # that records when it was written (not compared), if any.
@@ -47,6 +50,9 @@ CURRENT_SEGMENT_RELATIONS: dict[str, str | None] = {
     "segment_profiles": None,
     "segment_feature_contrasts": None,
     "dim_customer_segments": "scored_at",
+    # Empty on both sides until a value model is fitted.
+    "customer_value": "scored_at",
+    "segment_audiences": None,
 }
 # Tables dbt builds that keep every day (a rebuild holds its one day of
 # them, which must equal the refreshed warehouse's rows of that day).
@@ -58,10 +64,14 @@ CARRIED_OVER: tuple[tuple[str, str], ...] = (
 )
 
 
-def rebuild_beside(settings: Settings, input_dir: Path, out: Path, as_of_date: date) -> Path:
+def rebuild_beside(
+    settings: Settings, input_dir: Path, out: Path, as_of_date: date | None = None
+) -> Path:
     """Build `input_dir` (the last refreshed day's files) from nothing into the
     new file `out`, with the key maps and model record of the warehouse
-    `settings.warehouse`, and score it with the saved model; returns `out`."""
+    `settings.warehouse`, and score it with the saved segment model and, when
+    one was fitted, the saved value model; returns `out`. `as_of_date` None
+    leaves the as-of date to the policy default, as a refresh without one does."""
     refreshed, out = Path(settings.warehouse), Path(out)
     if out.exists():
         raise WarehouseError(f"{out} exists; the rebuild needs a new file")
@@ -80,20 +90,43 @@ def rebuild_beside(settings: Settings, input_dir: Path, out: Path, as_of_date: d
         run_dbt,
         input_dir=input_dir,
         warehouse=out,
-        env={"OLIST_AS_OF_DATE": as_of_date.isoformat()},
+        env={"OLIST_AS_OF_DATE": as_of_date.isoformat()} if as_of_date else None,
         in_process=True,
     )
     build(["build", "--selector", "daily"])
-    score_segments(settings.with_(warehouse=out, model_dir=settings.models_path), export=False)
+    local = settings.with_(
+        warehouse=out,
+        model_dir=settings.models_path,
+        value_model_dir=settings.value_models_path,
+    )
+    score_segments(local, export=False)
+    if has_value_model(settings.value_models_path):
+        score_value(local, record=load_value_model(settings.value_models_path))
     build(["run", "--selector", "segments"])
     return out
 
 
+def outside_the_daily_cycle(refreshed: Path, rebuilt: Path) -> tuple[str, ...]:
+    """Tables of the refreshed warehouse that the rebuild does not build: those
+    of other jobs (the stability snapshots of `dbt build --selector
+    stability`), which a refresh leaves as they were."""
+    tables = []
+    for path in (refreshed, rebuilt):
+        with connect(path) as con:
+            tables.append(set(warehouse_tables(con, COMPARED_SCHEMAS)))
+    return tuple(f"{schema}.{table}" for schema, table in sorted(tables[0] - tables[1]))
+
+
 def compare_with_rebuild(refreshed: Path, rebuilt: Path) -> list[TableComparison]:
-    """Every table dbt builds and every current segment relation of the two
-    warehouses, compared (the instants of scoring left out)."""
-    histories = frozenset(f"{schema}.{table}" for schema, table in DAILY_HISTORY_TABLES.items())
-    outcomes = compare_warehouses(refreshed, rebuilt, COMPARED_SCHEMAS, leave_out=histories)
+    """Every table the daily cycle builds and every current segment relation
+    of the two warehouses, compared (the instants of scoring left out)."""
+    leave_out = frozenset(
+        (
+            *(f"{schema}.{table}" for schema, table in DAILY_HISTORY_TABLES.items()),
+            *outside_the_daily_cycle(refreshed, rebuilt),
+        )
+    )
+    outcomes = compare_warehouses(refreshed, rebuilt, COMPARED_SCHEMAS, leave_out=leave_out)
     with connect(refreshed) as con:
         con.execute("attach ? as rebuilt (read_only)", [str(rebuilt)])
         for schema, table in DAILY_HISTORY_TABLES.items():
@@ -133,6 +166,7 @@ class RebuildCheck:
 
     as_of_date: date
     comparisons: tuple[TableComparison, ...]
+    not_rebuilt: tuple[str, ...]  # tables of other jobs (outside_the_daily_cycle)
     seconds: float
     rebuilt: Path | None  # kept only when asked
 
@@ -141,10 +175,14 @@ class RebuildCheck:
         return tuple(table for table in self.comparisons if not table.equal)
 
 
-def _as_of_date(warehouse: Path) -> date:
+def _as_of(warehouse: Path) -> tuple[date, bool]:
+    """The warehouse's as-of date, and whether it was given (else the policy
+    default, the day of the last purchase, chose it)."""
     with connect(warehouse) as con:
-        ((day,),) = con.execute("select as_of_date from intermediate.int_as_of_date").fetchall()
-    return day
+        ((day, source),) = con.execute(
+            "select as_of_date, as_of_date_source from intermediate.int_as_of_date"
+        ).fetchall()
+    return day, source != "last purchase with items"
 
 
 def check_refresh(
@@ -157,20 +195,22 @@ def check_refresh(
     published = Path(settings.warehouse)
     if not published.is_file():
         raise WarehouseError(f"no warehouse at {published}; nothing to check")
-    day = as_of_date or _as_of_date(published)
+    day, given = (as_of_date, True) if as_of_date else _as_of(published)
     rebuilt = Versions(published).work_dir / "rebuilt.duckdb"
     rebuilt.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (rebuilt, rebuilt.with_name(rebuilt.name + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        rebuild_beside(settings, input_dir, rebuilt, day)
+        rebuild_beside(settings, input_dir, rebuilt, day if given else None)
         comparisons = tuple(compare_with_rebuild(published, rebuilt))
+        not_rebuilt = outside_the_daily_cycle(published, rebuilt)
     finally:
         if not keep:
             rebuilt.unlink(missing_ok=True)
     return RebuildCheck(
         as_of_date=day,
         comparisons=comparisons,
+        not_rebuilt=not_rebuilt,
         seconds=time.perf_counter() - started,
         rebuilt=rebuilt if keep else None,
     )

@@ -71,9 +71,10 @@ def spark_table_dirs(
     return found
 
 
-def _duckdb_tables(
-    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]
+def warehouse_tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = COMPARED_SCHEMAS
 ) -> set[tuple[str, str]]:
+    """(schema, table) of the base tables of `schemas` in the connection's current database."""
     rows = con.execute(
         "select table_schema, table_name from information_schema.tables "
         "where table_type = 'BASE TABLE' and table_catalog = current_database() "
@@ -165,7 +166,7 @@ def compare_engines(
     spark_tables = spark_table_dirs(spark_dir, schemas)
     outcomes = []
     with connect(warehouse) as con:
-        duck_tables = _duckdb_tables(con, schemas)
+        duck_tables = warehouse_tables(con, schemas)
         for schema, table in sorted(duck_tables | set(spark_tables)):
             if (schema, table) not in spark_tables or (schema, table) not in duck_tables:
                 where = "spark" if (schema, table) not in spark_tables else "duckdb"
@@ -192,9 +193,9 @@ def compare_warehouses(
         if not Path(right).is_file():
             raise WarehouseError(f"warehouse file {right} not found")
         con.execute("attach ? as other (read_only)", [str(right)])
-        left_tables = _duckdb_tables(con, schemas)
+        left_tables = warehouse_tables(con, schemas)
         con.execute("use other")
-        right_tables = _duckdb_tables(con, schemas)
+        right_tables = warehouse_tables(con, schemas)
         for schema, table in sorted(left_tables | right_tables):
             if f"{schema}.{table}" in leave_out:
                 continue
