@@ -31,10 +31,11 @@ dated as (
     from audit_rejected_rows
     cross join int_as_of_date
     {%- if is_incremental() %}
-    where int_as_of_date.as_of_date not in (
-        select recorded.as_of_date
-        from {{ this }} as recorded
-    )
+    where
+        int_as_of_date.as_of_date not in (
+            select recorded.as_of_date
+            from {{ this }} as recorded
+        )
     {%- endif %}
 )
 
