@@ -113,17 +113,23 @@ def outside_the_daily_cycle(refreshed: Path, rebuilt: Path) -> tuple[str, ...]:
     tables = []
     for path in (refreshed, rebuilt):
         with connect(path) as con:
-            tables.append(set(warehouse_tables(con, COMPARED_SCHEMAS)))
+            tables.append(warehouse_tables(con, COMPARED_SCHEMAS))
     return tuple(f"{schema}.{table}" for schema, table in sorted(tables[0] - tables[1]))
 
 
-def compare_with_rebuild(refreshed: Path, rebuilt: Path) -> list[TableComparison]:
+def compare_with_rebuild(
+    refreshed: Path, rebuilt: Path, not_rebuilt: tuple[str, ...] | None = None
+) -> list[TableComparison]:
     """Every table the daily cycle builds and every current segment relation
-    of the two warehouses, compared (the instants of scoring left out)."""
+    of the two warehouses, compared (the instants of scoring left out).
+    `not_rebuilt`: outside_the_daily_cycle(refreshed, rebuilt), when the
+    caller has it already."""
+    if not_rebuilt is None:
+        not_rebuilt = outside_the_daily_cycle(refreshed, rebuilt)
     leave_out = frozenset(
         (
             *(f"{schema}.{table}" for schema, table in DAILY_HISTORY_TABLES.items()),
-            *outside_the_daily_cycle(refreshed, rebuilt),
+            *not_rebuilt,
         )
     )
     outcomes = compare_warehouses(refreshed, rebuilt, COMPARED_SCHEMAS, leave_out=leave_out)
@@ -202,8 +208,8 @@ def check_refresh(
         leftover.unlink(missing_ok=True)
     try:
         rebuild_beside(settings, input_dir, rebuilt, day if given else None)
-        comparisons = tuple(compare_with_rebuild(published, rebuilt))
         not_rebuilt = outside_the_daily_cycle(published, rebuilt)
+        comparisons = tuple(compare_with_rebuild(published, rebuilt, not_rebuilt))
     finally:
         if not keep:
             rebuilt.unlink(missing_ok=True)

@@ -72,7 +72,7 @@ def spark_table_dirs(
 
 
 def warehouse_tables(
-    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = COMPARED_SCHEMAS
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]
 ) -> set[tuple[str, str]]:
     """(schema, table) of the base tables of `schemas` in the connection's current database."""
     rows = con.execute(
