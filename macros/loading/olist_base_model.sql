@@ -90,38 +90,63 @@ row_checked as (
 row_rejected as (
     select
         *,
-        {{ reject_fields(all_checks, 'failed_check') }},
-        {%- if primary_key | length > 0 %}
-        row_number() over (
-            partition by failed_check is null, {{ primary_key | join(', ') }}
-            order by source_row_number
-        ) as primary_key_rank
-        {%- else %}
-        1 as primary_key_rank
-        {%- endif %}
+        {{ reject_fields(all_checks, 'failed_check') }}
     from row_checked
 ),
+{%- if primary_key | length > 0 %}
+
+contested_keys as (
+    -- Keys that more than one good row holds: the only rows to rank. A window
+    -- over every row cost as much as parsing the file (orders at scale 10:
+    -- 2.6 of 5.4 s of operator time).
+    select {{ primary_key | join(', ') }}
+    from row_checked
+    where failed_check is null
+    group by {{ primary_key | join(', ') }}
+    having count(*) > 1
+),
+
+key_ranks as (
+    select
+        row_checked.source_row_number,
+        row_number() over (
+            partition by {% for column in primary_key %}row_checked.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+            order by row_checked.source_row_number
+        ) as primary_key_rank
+    from row_checked
+    inner join contested_keys
+        on {% for column in primary_key %}row_checked.{{ column }} = contested_keys.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+    where row_checked.failed_check is null
+),
+{%- endif %}
 
 key_checked as (
+    -- A key's first good row by file position holds it; later ones are
+    -- duplicates.
+    {%- set is_duplicate = 'coalesce(key_ranks.primary_key_rank, 1) > 1' if primary_key else 'false' %}
     select
         row_rejected.*,
         case
             when row_rejected.failed_check is not null then row_rejected.row_reject_reason
-            when row_rejected.primary_key_rank > 1 then 'duplicate_primary_key'
+            when {{ is_duplicate }} then 'duplicate_primary_key'
         end as reject_reason,
         case
             when row_rejected.failed_check is not null then row_rejected.row_reject_column
-            when row_rejected.primary_key_rank > 1 then {{ sql_string_literal(primary_key | join(',')) if primary_key else 'null' }}
+            when {{ is_duplicate }} then {{ sql_string_literal(primary_key | join(',')) if primary_key else 'null' }}
         end as reject_column,
         case
             when row_rejected.failed_check is not null then row_rejected.row_reject_value
-            when row_rejected.primary_key_rank > 1 then
+            when {{ is_duplicate }} then
                 {%- if primary_key | length == 1 %} cast(row_rejected.{{ primary_key[0] }} as string)
                 {%- elif primary_key | length > 1 %} concat_ws(',', {% for column in primary_key %}cast(row_rejected.{{ column }} as string){{ ', ' if not loop.last }}{% endfor %})
                 {%- else %} null
                 {%- endif %}
         end as reject_value
     from row_rejected
+    {%- if primary_key | length > 0 %}
+    left join key_ranks
+        on row_rejected.source_row_number = key_ranks.source_row_number
+    {%- endif %}
 ),
 
 final as (
