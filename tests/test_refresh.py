@@ -267,6 +267,22 @@ def test_a_second_refresh_while_one_runs_is_refused(published, next_day):
     assert "another refresh" in result.output and str(os.getpid()) in result.output
 
 
+def test_check_refresh_waits_for_no_refresh_and_says_so(published, next_day):
+    """check-refresh takes the refresh lock: while a refresh holds it, the check
+    is refused before it rebuilds anything (a version published halfway through
+    would make the comparison meaningless)."""
+    versions = Versions(published.warehouse)
+    with refresh_lock(versions):
+        result = CliRunner().invoke(
+            app,
+            ["check-refresh", "--input", str(next_day), "--warehouse", str(published.warehouse)],
+        )
+    assert result.exit_code == 2
+    assert "another refresh (or check-refresh)" in result.output
+    assert str(os.getpid()) in result.output
+    assert not (versions.work_dir / "rebuilt.duckdb").exists()
+
+
 def test_rollback_without_a_previous_version_says_so(published):
     result = CliRunner().invoke(app, ["rollback", "--warehouse", str(published.warehouse)])
     assert result.exit_code == 2

@@ -37,7 +37,7 @@ from clustering.ops.compare import (
     warehouse_tables,
 )
 from clustering.ops.dbt import run_dbt
-from clustering.ops.publishing import Versions
+from clustering.ops.publishing import Versions, refresh_lock
 from clustering.settings import Settings
 from clustering.storage.connection import connect
 from clustering.storage.segment_tables import HISTORY_TABLES, SEGMENTS_SCHEMA
@@ -196,23 +196,28 @@ def check_refresh(
 ) -> RebuildCheck:
     """Rebuild the published warehouse's day from `input_dir` (the files its
     last refresh read) beside it and compare every table. The rebuild goes to
-    the refresh's work folder and is removed afterwards unless `keep`."""
+    the refresh's work folder and is removed afterwards unless `keep`. Holds
+    the refresh lock throughout (PublishError when a refresh or another check
+    holds it)."""
     started = time.perf_counter()
     published = Path(settings.warehouse)
     if not published.is_file():
         raise WarehouseError(f"no warehouse at {published}; nothing to check")
-    day, given = (as_of_date, True) if as_of_date else _as_of(published)
-    rebuilt = Versions(published).work_dir / "rebuilt.duckdb"
-    rebuilt.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in (rebuilt, rebuilt.with_name(rebuilt.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    try:
-        rebuild_beside(settings, input_dir, rebuilt, day if given else None)
-        not_rebuilt = outside_the_daily_cycle(published, rebuilt)
-        comparisons = tuple(compare_with_rebuild(published, rebuilt, not_rebuilt))
-    finally:
-        if not keep:
-            rebuilt.unlink(missing_ok=True)
+    versions = Versions(published)
+    # The refresh lock: no refresh publishes a new version halfway through the
+    # comparison, and two checks do not share one rebuilt file.
+    with refresh_lock(versions):
+        day, given = (as_of_date, True) if as_of_date else _as_of(published)
+        rebuilt = versions.work_dir / "rebuilt.duckdb"
+        for leftover in (rebuilt, rebuilt.with_name(rebuilt.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        try:
+            rebuild_beside(settings, input_dir, rebuilt, day if given else None)
+            not_rebuilt = outside_the_daily_cycle(published, rebuilt)
+            comparisons = tuple(compare_with_rebuild(published, rebuilt, not_rebuilt))
+        finally:
+            if not keep:
+                rebuilt.unlink(missing_ok=True)
     return RebuildCheck(
         as_of_date=day,
         comparisons=comparisons,

@@ -94,8 +94,8 @@ def refresh_lock(versions: Versions) -> Iterator[int]:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             raise PublishError(
-                f"another refresh of {versions.published} is running (process {holder}, lock "
-                f"{versions.lock}); wait for it to finish"
+                f"another refresh (or check-refresh) of {versions.published} is running "
+                f"(process {holder}, lock {versions.lock}); wait for it to finish"
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
