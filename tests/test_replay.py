@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -28,7 +29,7 @@ from clustering.storage.model_store import load_model
 from clustering.storage.readers import read_features
 from clustering.synth import generate
 from clustering.synth.days import cut_to_day
-from tests.daily_support import publish_first_day, query
+from tests.daily_support import copy_published, publish_first_day, query
 
 SCALE = 0.01
 FIRST_DAY = date(2018, 2, 1)
@@ -223,6 +224,25 @@ def test_the_month_of_refreshes_equals_a_full_rebuild_of_the_last_day(replay):
         for table in compared
         if table.schema in nonempty and table.name not in unvalued
     )
+
+
+def test_check_refresh_names_the_table_that_differs_and_fails(replay, tmp_path):
+    """The proof can fail: one value changed in a copy of the month's
+    warehouse, and `clustering check-refresh` exits 1 naming that table and
+    only that one."""
+    copy = copy_published(replay["published"], tmp_path / "tampered")
+    with duckdb.connect(str(copy.warehouse)) as con:
+        con.execute(
+            "update marts.fct_customer_rfm set total_spend_brl = total_spend_brl + 1 where "
+            "customer_unique_key = (select min(customer_unique_key) from marts.fct_customer_rfm)"
+        )
+    result = CliRunner().invoke(
+        app, ["check-refresh", "--input", str(replay["drop"]), "--warehouse", str(copy.warehouse)]
+    )
+    assert result.exit_code == 1, result.stdout + result.stderr
+    differing = re.findall(r"^differs: (\S+): ", result.stderr, flags=re.MULTILINE)
+    assert differing == ["marts.fct_customer_rfm"], result.stderr
+    assert re.search(r"^1 of \d+ tables differ from a rebuild of ", result.stderr, re.MULTILINE)
 
 
 def test_re_running_the_last_day_with_its_tests_changes_no_history(replay):
