@@ -15,6 +15,10 @@ from tests.value_support import build_valued
 # and the interpreter's start are paid once per worker, not per build
 # (clustering.ops.dbt.run_dbt; the Spark build keeps its own process).
 os.environ.setdefault("OLIST_DBT_IN_PROCESS", "1")
+# dbt writes manifest.json (3 MB) twice and run_results.json on every call; no
+# test reads them (compiled SQL and the partial-parse file are still written).
+# Measured on a day of the replayed month: 6.4 s of CPU down to 5.4.
+os.environ.setdefault("DBT_WRITE_JSON", "False")
 
 # Small enough for a quick build, large enough that every status, payment type,
 # RFM group and fault kind occurs.
