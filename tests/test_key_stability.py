@@ -3,6 +3,9 @@ same marts; more data keeps every existing key, even with --full-refresh."""
 
 from __future__ import annotations
 
+import shutil
+from types import SimpleNamespace
+
 import duckdb
 import pytest
 
@@ -90,13 +93,29 @@ def _dataset_before(source, target, cutoff):
     rewrite_dataset(source, target, transform)
 
 
-def test_growth_keeps_every_existing_key(clean_build, tmp_path):
-    early = tmp_path / "early"
-    _dataset_before(clean_build.data, early, "2017-09-01")
+@pytest.fixture(scope="module")
+def early_build(clean_build, tmp_path_factory):
+    """The orders before September 2017 (and what belongs to them), built once,
+    models only: the growth and key-space tests each change their own copy."""
+    root = tmp_path_factory.mktemp("early")
+    data = root / "early"
+    _dataset_before(clean_build.data, data, "2017-09-01")
+    warehouse = root / "early.duckdb"
+    build_warehouse(data, warehouse, extra_args=WAREHOUSE_MODELS_ONLY)
+    return SimpleNamespace(data=data, warehouse=warehouse)
 
-    warehouse = tmp_path / "growing.duckdb"
+
+def _copy_of(early_build, folder):
+    """A copy of the early warehouse under the same file name (dbt-duckdb
+    names the database after the file, and its views name the database)."""
+    warehouse = folder / early_build.warehouse.name
+    shutil.copyfile(early_build.warehouse, warehouse)
+    return warehouse
+
+
+def test_growth_keeps_every_existing_key(clean_build, early_build, tmp_path):
+    warehouse = _copy_of(early_build, tmp_path)
     fast = WAREHOUSE_MODELS_ONLY
-    build_warehouse(early, warehouse, extra_args=fast)
     early_maps = {table: _key_map(warehouse, table) for table in KEY_MAPS}
     assert early_maps["int_order_id_keys"], "the early data must hold orders"
 
@@ -115,12 +134,8 @@ def test_growth_keeps_every_existing_key(clean_build, tmp_path):
         assert _key_map(warehouse, table) == grown_maps[table], f"{table} renumbered"
 
 
-def test_running_out_of_32_bit_keys_fails_the_build(clean_build, tmp_path):
-    early = tmp_path / "early"
-    _dataset_before(clean_build.data, early, "2017-09-01")
-    warehouse = tmp_path / "full.duckdb"
-    fast = WAREHOUSE_MODELS_ONLY
-    build_warehouse(early, warehouse, extra_args=fast)
+def test_running_out_of_32_bit_keys_fails_the_build(clean_build, early_build, tmp_path):
+    warehouse = _copy_of(early_build, tmp_path)
     con = duckdb.connect(str(warehouse))
     try:
         # Pretend the map already holds 2^32 - 1 orders.
