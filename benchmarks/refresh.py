@@ -13,7 +13,13 @@ generated when missing):
 4. `clustering refresh` of the second day, with its data tests: the daily
    cycle (copy, build, key check, scoring, segment tests, publish, exports);
    then the same day again with `--skip-tests` (the replay path), which is a
-   re-run and changes no history.
+   re-run and changes no history;
+5. the floor of any refresh that starts from the day's whole files, in the
+   same run: dbt's start on the project (a process running one trivial
+   model), every row of the nine files read and fingerprinted (what finding
+   the new and changed rows costs when the source sends snapshots, not
+   changes), and the scoring of every customer (the refresh's own figure:
+   days since the last order, a model input, moves for everybody each day).
 
 Each step runs in a fresh launcher process for its own wall time and peak
 memory (warehouse_build.measure); the phases come from segments.refresh_runs.
@@ -47,9 +53,24 @@ DAY, NEXT_DAY = date(2018, 8, 20), date(2018, 8, 21)
 # largest scale a single machine serves daily is the budget used to decide
 # whether the heavy models need to become incremental.
 DAILY_BUDGET_SECONDS = 15 * 60
+# Issue 20's target: at this scale a day's refresh, tests included, costs at
+# most this share of a full rebuild measured in the same run.
+TARGET_SCALE, TARGET_SHARE = 10.0, 0.25
 # The fixed structure fitted on the first day (no model comparison).
 SEGMENTS = 5
 STRUCTURE = ("--family", "kmeans", "--segments", str(SEGMENTS))
+
+# Every row of each file read as text and fingerprinted: the least any
+# detection of new and changed rows in whole-file snapshots must do.
+FINGERPRINT = """
+import duckdb, sys
+con = duckdb.connect()
+for path in sys.argv[1:]:
+    con.execute(
+        f"select bit_xor(hash(rows)) from read_csv('{path}', header = true, all_varchar = true, "
+        "delim = ',', quote = '\\"', escape = '\\"') as rows"
+    ).fetchall()
+"""
 
 BUILD = """
 import sys
@@ -118,6 +139,27 @@ def measure_scale(scale: float, work: Path) -> dict[str, object]:
     published = _publish(days[DAY], root / "published" / "olist.duckdb", DAY)
     file_mib = published.stat().st_size / 2**20
 
+    # The floor of a refresh from snapshots (step 5): dbt's start with one
+    # trivial model, on the rebuilt file; every row fingerprinted.
+    start = measure(
+        [
+            *(str(BIN / "dbt"), "run", "--select", "int_as_of_date"),
+            *("--project-dir", str(REPO), "--profiles-dir", str(REPO)),
+            *("--target-path", str(rebuilt.parent / ".olist-dbt" / "target")),
+            *("--log-path", str(rebuilt.parent / ".olist-dbt" / "logs")),
+            *("--vars", json.dumps({"as_of_date": NEXT_DAY.isoformat()})),
+        ],
+        env={
+            "OLIST_INPUT_DIR": str(days[NEXT_DAY]),
+            "OLIST_WAREHOUSE": str(rebuilt),
+            "OLIST_TEMP_DIR": str(rebuilt.parent / ".olist-dbt" / "spill"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        },
+    )
+    fingerprint = measure(
+        [sys.executable, "-c", FINGERPRINT, *sorted(map(str, days[NEXT_DAY].glob("*.csv")))]
+    )
+
     refresh_args = [
         *(str(BIN / "clustering"), "refresh", "--input", str(days[NEXT_DAY])),
         *("--warehouse", str(published), "--as-of-date", NEXT_DAY.isoformat()),
@@ -147,6 +189,8 @@ def measure_scale(scale: float, work: Path) -> dict[str, object]:
         "new_customers": first[5],
         "changed": first[6],
         "replay": replay,
+        "start": start,
+        "fingerprint": fingerprint,
         "replay_build": again[1],
         "replay_is_rerun": again[0],
     }
@@ -226,6 +270,55 @@ def replay_section(replay: dict[str, object]) -> tuple[str, str]:
     return "\n".join(lines), verdict
 
 
+def _floor(row: dict[str, object]) -> float:
+    """dbt's start, every row fingerprinted and every customer scored (seconds)."""
+    return row["start"].seconds + row["fingerprint"].seconds + row["cycle_score"]
+
+
+def floor_section(rows: list[dict[str, object]]) -> list[str]:
+    """The least a refresh from the day's whole files costs, against the rebuild."""
+    lines = [
+        "### The floor of a refresh from whole-file snapshots",
+        "",
+        "The source sends each file whole every day, not a change list, and days since the "
+        "last order, a model input, moves for every customer every day. So any refresh, "
+        "however incremental its models, at least starts dbt on the project, reads and "
+        "fingerprints every row to find the new and changed ones, and scores every customer. "
+        "Each measured in the same run (dbt start: a process running the one-row model "
+        "int_as_of_date; fingerprint: every row of the nine files read as text and hashed; "
+        "scoring: the refresh's own figure above).",
+        "",
+        "| scale | dbt start | read and fingerprint every row | score every customer | "
+        "floor | full rebuild | floor / rebuild |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        start, fingerprint, rebuild = row["start"], row["fingerprint"], row["rebuild"]
+        floor = _floor(row)
+        lines.append(
+            f"| {row['scale']:g} | {start.seconds:.1f} s | {fingerprint.seconds:.1f} s | "
+            f"{row['cycle_score']:.1f} s | {floor:.1f} s | {rebuild.seconds:.1f} s | "
+            f"{floor / rebuild.seconds:.0%} |"
+        )
+    # Issue 20 sets the 25 % target at scale 10 (else the largest scale run).
+    target = next((row for row in rows if row["scale"] == TARGET_SCALE), rows[-1])
+    share = _floor(target) / target["rebuild"].seconds
+    lines += [
+        "",
+        "Nothing else is counted: no model, no data test, no publication. "
+        + (
+            f"At scale {target['scale']:g} the floor alone is {share:.0%} of the rebuild, "
+            "above the 25 % target: no refresh of whole-file snapshots can meet it on this stack."
+            if share >= TARGET_SHARE
+            else f"At scale {target['scale']:g} the floor is {share:.0%} of the rebuild: a "
+            "refresh at 25 % would have to fit every model it recomputes, its data tests and "
+            f"the publication into the remaining {TARGET_SHARE - share:.0%} "
+            f"({(TARGET_SHARE - share) * target['rebuild'].seconds:.1f} s)."
+        ),
+    ]
+    return lines
+
+
 def section(rows: list[dict[str, object]]) -> tuple[str, list[str]]:
     lines = [
         "## Daily refresh",
@@ -257,6 +350,14 @@ def section(rows: list[dict[str, object]]) -> tuple[str, list[str]]:
             f"rebuild of {rebuild.seconds:.0f} s ({ratio:.2f}x); "
             + ("within" if fits else "**over**")
             + f" the {DAILY_BUDGET_SECONDS // 60}-minute daily budget"
+            + (
+                f"; at most {TARGET_SHARE:.0%} of the rebuild: "
+                + ("met" if ratio <= TARGET_SHARE else "**missed**")
+                + f" (the floor of any refresh from whole files is "
+                f"{_floor(row) / rebuild.seconds:.0%} of it)"
+                if row["scale"] == TARGET_SCALE
+                else ""
+            )
         )
     largest = rows[-1]
     lines += [
@@ -269,15 +370,21 @@ def section(rows: list[dict[str, object]]) -> tuple[str, list[str]]:
         f"Cutting a day from the complete files took {largest['cut_seconds']:.0f} s at that "
         "scale (test and demo data only; a real export arrives cut).",
         "",
-        "**Not incremental yet.** Every model but the key maps (and "
+        "**Not incremental.** Every model but the key maps (and "
         "audit_rejected_rows_history, which appends each day's rejects) is rebuilt from "
-        "the whole of the day's files, so a day costs what the history costs. Two findings "
-        "shape the incremental cycle still to build: reusing yesterday's parse of "
-        "unchanged rows inside a model that still writes every row does not pay (the "
-        "row hash, its join and the rewrite cost as much as parsing), so unchanged rows "
-        "must stay where they are (insert and delete in place); and the rows' identity "
-        "cannot be their position in the file, since the files are in no order and one "
-        "new row renumbers every row after it.",
+        "the whole of the day's files, so a day costs what the history costs. What was "
+        "measured on the way (issue 20): reusing yesterday's parse inside a model that "
+        "still writes every row does not pay (the row hash, its join and the rewrite cost "
+        "as much as parsing); nor does updating the base tables in place from a row "
+        "fingerprint (branch `experiment/incremental-base-rows`, equal to a full build: the "
+        "nine base models at scale 10 took 27.8 / 27.6 s against 25.5 / 26.7 s parsing "
+        "everything, same run, 2026-12-02), because reading and fingerprinting every row "
+        "and pairing the rows cost what DuckDB's parse costs. The floor below bounds what "
+        "any incremental cycle over these inputs can reach.",
+        "",
+    ]
+    lines += floor_section(rows)
+    lines += [
         "",
         "`--skip-tests` leaves out the dbt data tests (for replays and backfills of days "
         "tested before; the test suite replays 30 days that way and runs the tests on the "
