@@ -197,3 +197,27 @@ def test_csv_module_reads_what_duckdb_reads(clean_build):
         clean_build.warehouse, "select count(*) from staging.stg_olist__order_reviews"
     )[0]
     assert staged == records
+
+
+def test_each_input_file_is_readable_by_name_as_it_was_read(clean_build):
+    """The run's views over the input files (raw.<file>, the `olist` source
+    in dbt) hold every record of each file, every field as the file has it."""
+    for file_name in OLIST_FILES:
+        name = file_name.removesuffix(".csv")
+        header, records = read_records(clean_build.data / file_name)
+        columns = [
+            row[0]
+            for row in query(
+                clean_build.warehouse,
+                "select column_name from duckdb_columns() "
+                "where schema_name = 'raw' and table_name = ? order by column_index",
+                [name],
+            )
+        ]
+        assert columns == header, name
+        # DuckDB reads an empty field as null.
+        rows = [
+            tuple("" if value is None else value for value in row)
+            for row in query(clean_build.warehouse, f'select * from raw."{name}"')
+        ]
+        assert sorted(rows) == sorted(tuple(record) for record in records), name

@@ -7,9 +7,8 @@
     strict quoting. A record with too many or too few fields then stops the
     build with DuckDB's message naming the file, the line and the original
     text, instead of confusing the dialect sniffer (which with auto-detection
-    could rename columns); nothing is skipped. The source's own
-    external_location (used by `dbt show` and lineage) keeps the same options
-    except the column list, which YAML cannot compute.
+    could rename columns); nothing is skipped. The view each run makes per
+    file (register_csv_tables) reads through this macro too.
     CSV, Spark: the external CSV table register_csv_tables made for the file.
     Parquet, either engine: the file read directly, each column cast to text,
     plus file_row_number, the record's position in the file from 0 (DuckDB's
