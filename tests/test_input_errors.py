@@ -61,6 +61,16 @@ def test_a_hostile_as_of_date_is_an_error_not_sql(broken_copy, tmp_path):
     assert "as_of_date must be a date written YYYY-MM-DD" in result.output
 
 
+def test_a_malformed_as_of_variable_stops_the_run_before_any_model(broken_copy, tmp_path):
+    """OLIST_AS_OF_DATE is read when dbt runs, not while it parses: the check
+    before the models still stops the run with the variable named."""
+    result = _build(broken_copy, tmp_path, env={"OLIST_AS_OF_DATE": "30/06/2018"})
+    assert not result.ok
+    assert "OLIST_AS_OF_DATE must be a date written YYYY-MM-DD" in result.output
+    assert "30/06/2018" in result.output
+    assert query(tmp_path / "wh.duckdb", "select table_name from duckdb_tables()") == []
+
+
 def test_an_impossible_as_of_date_is_an_error(broken_copy, tmp_path):
     result = _build(broken_copy, tmp_path, vars={"as_of_date": "2018-02-30"})
     assert not result.ok

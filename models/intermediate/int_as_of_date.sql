@@ -3,16 +3,9 @@
     the environment variable OLIST_AS_OF_DATE when set, else the purchase
     date of the last order that is a real purchase (a purchase status and at
     least one item), not blindly the last row of the file.
-    The daily refresh sets the environment variable. It is read only when
-    the model runs (`execute`), never while dbt parses: a changed var makes
-    dbt parse the whole project again, a changed variable nothing, so a
-    process that refreshes day after day reuses one parse
-    (clustering.ops.dbt). -#}
-{%- set as_of_env = (env_var('OLIST_AS_OF_DATE', '') | trim) if execute else '' -%}
-{%- set as_of_var = var('as_of_date') or as_of_env or none -%}
-{%- if as_of_var is not none and not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', as_of_var | string) -%}
-    {{ exceptions.raise_compiler_error("var as_of_date must be a date written YYYY-MM-DD (for example 2018-06-30); got: " ~ as_of_var) }}
-{%- endif -%}
+    The daily refresh sets the environment variable (macro
+    as_of_date_setting, which also checks the format). -#}
+{%- set as_of_var = as_of_date_setting() -%}
 with
 
 int_orders_joined_to_customers_and_aggregates as (
