@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clustering.ops import dbt as dbt_module
-from clustering.ops.dbt import find_project_dir, run_dbt
+from clustering.ops.dbt import _parse_key, find_project_dir, run_dbt
 from clustering.synth import generate
 from tests.warehouse_support import query, read_records
 
@@ -103,3 +103,39 @@ def test_a_changed_file_var_or_parse_time_variable_is_parsed_again(tiny_dataset,
     (project / "models" / "marts" / "zz_parse_probe.sql").unlink()
     assert "zz_parse_probe" not in models()
     assert len(parses) == 4
+
+
+def test_the_target_and_profile_count_however_they_are_given(monkeypatch):
+    project = str(find_project_dir())
+    settings = {"OLIST_WAREHOUSE": "/somewhere/warehouse.duckdb"}
+
+    def key(*args: str) -> tuple:
+        return _parse_key(["build", *args, "--project-dir", project], settings)
+
+    plain = key("--selector", "daily")
+    # What to build is no reason to parse again; where to build from is.
+    assert key("--select", "fct_orders", "--full-refresh") == plain
+    other_targets = [
+        key("--target", "spark"),
+        key("-t", "spark"),
+        key("--target=spark"),
+        key("--profile=other"),
+        key("--vars", '{"as_of_date": "2018-05-01"}'),
+    ]
+    assert all(other != plain for other in other_targets)
+    assert len(set(other_targets)) == len(other_targets)
+    monkeypatch.setenv("DBT_TARGET", "spark")
+    assert key("--selector", "daily") != plain
+    monkeypatch.delenv("DBT_TARGET")
+    assert (
+        _parse_key(
+            ["build", "--project-dir", project], {"OLIST_WAREHOUSE": "/elsewhere/warehouse.duckdb"}
+        )
+        == key()
+    )
+    assert (
+        _parse_key(
+            ["build", "--project-dir", project], {"OLIST_WAREHOUSE": "/somewhere/staged.duckdb"}
+        )
+        != key()
+    )

@@ -9,6 +9,7 @@ they run exactly what an operator runs.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import re
@@ -204,25 +205,25 @@ _PARSED_KEPT = 4
 # beside it); anything else changing is not a reason to parse again.
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml", "packages.yml")
 _PROJECT_DIRS = ("models", "macros", "seeds", "analysis", "data-tests", "snapshots")
-# The options of a dbt command that change what parsing produces.
-_PARSE_OPTIONS = ("--vars", "--target", "--profile", "--project-dir", "--profiles-dir")
+# The options of a dbt command that change what parsing produces, and the
+# environment variables dbt takes two of them from.
+_PARSE_OPTIONS = ("--vars", "--target", "-t", "--profile", "--project-dir", "--profiles-dir")
+_PARSE_ENVIRONMENT = ("DBT_TARGET", "DBT_PROFILE")
 
 
-def _project_fingerprint(project: Path) -> tuple:
-    """Every project file's path, size and modification time."""
-    seen = []
-    for name in _PROJECT_FILES:
-        path = project / name
-        if path.is_file():
-            stat = path.stat()
-            seen.append((name, stat.st_size, stat.st_mtime_ns))
+def _project_fingerprint(project: Path) -> str:
+    """A digest of every project file's path and content (dbt compares file
+    checksums too; a few MB, about 10 ms)."""
+    digest = hashlib.blake2b(digest_size=16)
+    paths = [project / name for name in _PROJECT_FILES if (project / name).is_file()]
     for folder in _PROJECT_DIRS:
         for root, dirs, files in os.walk(project / folder):
             dirs.sort()
-            for name in sorted(files):
-                stat = os.stat(os.path.join(root, name))
-                seen.append((os.path.join(root, name), stat.st_size, stat.st_mtime_ns))
-    return tuple(seen)
+            paths += [Path(root, name) for name in sorted(files)]
+    for path in paths:
+        digest.update(str(path.relative_to(project)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _parsed_project(
@@ -236,27 +237,21 @@ def _parsed_project(
     and hands dbt the result (dbtRunner's `manifest`). The result is reused
     only when dbt would have reused it itself (its partial-parse rules, and
     stricter): the same project files unchanged, the same vars, target and
-    profile, the same warehouse name (dbt-duckdb names the database after the
-    file) and the same value of every environment variable the project read
-    while parsing (dbt records them: OLIST_INPUT_FORMAT names the audit's
-    files). Where the input files are and the as-of date are read when the
-    models run, not while parsing, so other folders and days share a parse.
+    profile (options or DBT_TARGET, DBT_PROFILE), the same warehouse name
+    (dbt-duckdb names the database after the file) and the same value of
+    every environment variable the project read while parsing (dbt records
+    them: OLIST_INPUT_FORMAT names the audit's files). Where the input files
+    are and the as-of date are read when the models run, not while parsing,
+    so other folders and days share a parse.
     dbt writes into the parsed project as it runs (compiled SQL, variables
     read, ephemeral models' CTEs), so each call gets a copy of its own (about
-    0.5 s).
+    0.5 s). A call that reuses a parse writes no target/manifest.json (the
+    parse that made it did).
     Returns (manifest, None), or (None, the failed parse's result)."""
     from dbt.cli.main import dbtRunner
 
-    options = []
-    for position, arg in enumerate(args):
-        if arg in _PARSE_OPTIONS and position + 1 < len(args):
-            options += [arg, args[position + 1]]
-    project = Path(args[args.index("--project-dir") + 1])
-    key = (
-        tuple(options),
-        Path(settings["OLIST_WAREHOUSE"]).stem,
-        _project_fingerprint(project),
-    )
+    key = _parse_key(args, settings)
+    options = list(key[0])
     for entry in reversed(_PARSED):
         entry_key, read, manifest = entry
         if entry_key == key and all(
@@ -277,6 +272,26 @@ def _parsed_project(
     _PARSED.append((key, read, copy.deepcopy(manifest)))
     del _PARSED[: max(0, len(_PARSED) - _PARSED_KEPT)]
     return manifest, None
+
+
+def _parse_key(args: list[str], settings: dict[str, str]) -> tuple:
+    """What a parse of the project depends on besides the variables dbt
+    records: the parse options of the command (first), DBT_TARGET and
+    DBT_PROFILE, the warehouse name and the project files."""
+    options: list[str] = []
+    for position, arg in enumerate(args):
+        if arg.partition("=")[0] in _PARSE_OPTIONS and "=" in arg:
+            options.append(arg)
+        elif arg in _PARSE_OPTIONS and position + 1 < len(args):
+            options += [arg, args[position + 1]]
+    project = Path(args[args.index("--project-dir") + 1])
+    return (
+        tuple(options),
+        tuple(os.environ.get(name) for name in _PARSE_ENVIRONMENT),
+        # dbt-duckdb's database name: the file name without its extension.
+        Path(settings["OLIST_WAREHOUSE"]).stem,
+        _project_fingerprint(project),
+    )
 
 
 # How dbt records an environment variable the project read that was not set.
