@@ -197,11 +197,11 @@ def refresh(
             warehouse=staged,
             # An environment variable, not a var: dbt parses the whole
             # project again when a var changes, and nothing when this does
-            # (read only when int_as_of_date runs), so day after day the
-            # refresh reuses one parse (clustering.ops.dbt).
+            # (read only when dbt runs), so day after day the refresh
+            # reuses one parse (clustering.ops.dbt).
             env={"OLIST_AS_OF_DATE": as_of_date.isoformat()} if as_of_date else None,
-            # Kept across days (like the staged file's name), so dbt parses
-            # the project once and then only what changed.
+            # Kept across days (like the staged file's name): the first dbt
+            # call of each refresh process parses only what changed since.
             work_dir=versions.work_dir / "dbt",
             # dbt dies with the refresh, and a process refreshing day after
             # day imports it once.

@@ -7,7 +7,7 @@
     - olist_input_path: <olist_input_dir>/<identifier>.<csv|parquet>.
 #}
 {% macro olist_input_dir() -%}
-    {#- Keep this default identical to the one in _olist__sources.yml. -#}
+    {#- _olist__sources.yml's description names this default. -#}
     {{ return(var('olist_input_dir', env_var('OLIST_INPUT_DIR', 'data/olist')) | string) }}
 {%- endmacro %}
 
