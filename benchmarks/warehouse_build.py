@@ -147,14 +147,13 @@ def run_scale(
     # Parse once so both timed builds start from the same partial-parse state.
     measure([dbt, "parse", *dbt_paths], env)
     warehouse.unlink(missing_ok=True)
-    # `make run` builds with `--selector daily`; dbt ignores --exclude next to a
-    # selector, so the same selection is spelled out here: no unit tests, no
-    # segments layer (the clustering job feeds it later), no monthly stability
-    # snapshots (built only before the backtest; timed in the segmentation section).
-    daily = ["--exclude", "test_type:unit", "source:segments+", "tag:stability"]
+    # The build `make run` runs; models only: the same selection without its
+    # data tests (dbt intersects --resource-type with the selector).
+    daily = ["--selector", "daily"]
     models = None
     if models_only:
-        models = measure([dbt, "build", *daily, "test_type:data", *dbt_paths], env)
+        only_models = ["--resource-type", "model", "--resource-type", "seed"]
+        models = measure([dbt, "build", *daily, *only_models, *dbt_paths], env)
         warehouse.unlink(missing_ok=True)
     full = measure([dbt, "build", *daily, *dbt_paths], env)
     results = json.loads((dbt_work / "target" / "run_results.json").read_text())
