@@ -5,6 +5,7 @@ project file, var or variable read while parsing is parsed again."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,16 @@ def parses(monkeypatch) -> list:
     return parsed
 
 
+def _shape(manifest) -> dict[str, tuple[type, tuple]]:
+    """Each field of a parsed manifest: its type, and its keys if a mapping."""
+    return {
+        item.name: (type(value), tuple(value) if isinstance(value, dict) else ())
+        for item in dataclasses.fields(manifest)
+        if item.name not in dbt_module._MANIFEST_RUNTIME_FIELDS
+        for value in [getattr(manifest, item.name)]
+    }
+
+
 def _staged_orders_and_as_of(warehouse: Path) -> tuple[set[str], str]:
     orders = query(warehouse, "select order_id from staging.stg_olist__orders")
     ((as_of,),) = query(
@@ -35,7 +46,18 @@ def _staged_orders_and_as_of(warehouse: Path) -> tuple[set[str], str]:
     return {order_id for (order_id,) in orders}, as_of
 
 
-def test_one_parse_serves_other_input_folders_and_as_of_dates(tiny_dataset, tmp_path, parses):
+def test_one_parse_serves_other_input_folders_and_as_of_dates(
+    tiny_dataset, tmp_path, parses, monkeypatch
+):
+    # The shape of each parse as it was kept: per field, its type and keys
+    # (the first build then runs on the parse itself and writes into it).
+    parsed_shapes = []
+    freeze = dbt_module._frozen_manifest
+    monkeypatch.setattr(
+        dbt_module,
+        "_frozen_manifest",
+        lambda manifest: parsed_shapes.append(_shape(manifest)) or freeze(manifest),
+    )
     other = tmp_path / "other input"
     generate(other, scale=0.003, seed=6)
     built = {}
@@ -67,6 +89,13 @@ def test_one_parse_serves_other_input_folders_and_as_of_dates(tiny_dataset, tmp_
         built[name] = orders
     assert len(parses) == 1
     assert built["first"] != built["second"]
+    # The second build ran on a copy of the first's parse, whole: every field
+    # in its place (a deepcopy of a dbt 1.11 Manifest shifts the fields after
+    # `fixtures` one place).
+    (parsed,) = parsed_shapes
+    copied = _shape(dbt_module._copy_manifest(parses[0][2]))
+    assert copied == parsed
+    assert parsed["nodes"][1] and parsed["macros"][1]
 
 
 def test_a_changed_file_var_or_parse_time_variable_is_parsed_again(tiny_dataset, tmp_path, parses):

@@ -8,10 +8,11 @@ they run exactly what an operator runs.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import hashlib
 import json
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -199,7 +200,7 @@ def _invoke_in_process(args: list[str], settings: dict[str, str]) -> tuple[int, 
 
 
 # The projects this process parsed, newest last (see _parsed_project).
-_PARSED: list[tuple[tuple, dict[str, str], object]] = []
+_PARSED: list[tuple[tuple, dict[str, str], bytes]] = []
 _PARSED_KEPT = 4
 # What dbt reads to parse a project (dbt_project.yml's *-paths, and the files
 # beside it); anything else changing is not a reason to parse again.
@@ -245,7 +246,7 @@ def _parsed_project(
     so other folders and days share a parse.
     dbt writes into the parsed project as it runs (compiled SQL, variables
     read, ephemeral models' CTEs), so each call gets a copy of its own (about
-    0.5 s). A call that reuses a parse writes no target/manifest.json (the
+    0.2 s; _copy_manifest). A call that reuses a parse writes no target/manifest.json (the
     parse that made it did).
     Returns (manifest, None), or (None, the failed parse's result)."""
     from dbt.cli.main import dbtRunner
@@ -253,11 +254,11 @@ def _parsed_project(
     key = _parse_key(args, settings)
     options = list(key[0])
     for entry in reversed(_PARSED):
-        entry_key, read, manifest = entry
+        entry_key, read, frozen = entry
         if entry_key == key and all(
             os.environ.get(name, _UNSET) == value for name, value in read.items()
         ):
-            return copy.deepcopy(manifest), None
+            return _copy_manifest(frozen), None
     paths = []
     for option in ("--target-path", "--log-path"):
         if option in args:
@@ -269,9 +270,37 @@ def _parsed_project(
         return None, outcome
     manifest = outcome.result
     read = {name: _unset_or(value) for name, value in manifest.env_vars.items()}
-    _PARSED.append((key, read, copy.deepcopy(manifest)))
+    _PARSED.append((key, read, _frozen_manifest(manifest)))
     del _PARSED[: max(0, len(_PARSED) - _PARSED_KEPT)]
     return manifest, None
+
+
+# Manifest fields that are not the parse's result: a lock, and two caches
+# dbt rebuilds from `macros` when first asked.
+_MANIFEST_RUNTIME_FIELDS = ("_lock", "_macros_by_name", "_macros_by_package")
+
+
+def _frozen_manifest(manifest: object) -> bytes:
+    """The parse's result, kept as bytes that no dbt call can write into.
+
+    Not copy.deepcopy or pickle of the manifest itself: both go through
+    Manifest.__reduce_ex__, whose positional arguments skip `fixtures` in
+    dbt 1.11, so every field after it lands one place off (`fixtures`
+    becomes None, each lookup takes the next one's value). The fields are
+    pickled by name instead, and _copy_manifest builds a Manifest from them."""
+    fields = {
+        item.name: getattr(manifest, item.name)
+        for item in dataclasses.fields(manifest)
+        if item.init and item.name not in _MANIFEST_RUNTIME_FIELDS
+    }
+    return pickle.dumps((type(manifest), fields), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _copy_manifest(frozen: bytes) -> object:
+    """A manifest of its own for one dbt call, from _frozen_manifest's bytes
+    (about 0.2 s for this project, against 0.35 s for a deepcopy)."""
+    manifest_type, fields = pickle.loads(frozen)
+    return manifest_type(**fields)
 
 
 def _parse_key(args: list[str], settings: dict[str, str]) -> tuple:
