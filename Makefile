@@ -24,7 +24,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 # importing the refresh job and dbt took 7 s instead of 3 on this machine.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: app run test install build segments value maintenance lint clean benchmark benchmark-quick benchmark-refresh benchmark-spark benchmark-contract benchmark-value benchmark-app browser
+.PHONY: app run test install build segments value maintenance lint clean benchmark benchmark-quick benchmark-build benchmark-refresh benchmark-spark benchmark-contract benchmark-value benchmark-app browser
 
 install: $(STAMP)
 
@@ -136,6 +136,12 @@ benchmark-spark: $(STAMP)
 
 benchmark-quick: $(STAMP)
 	$(BIN)/python benchmarks/run.py --quick
+
+# One scale's daily build against its floor (a bare text load of the same
+# files), printed, no report: make benchmark-build SCALE=10
+SCALE ?= 1
+benchmark-build: $(STAMP)
+	$(BIN)/python benchmarks/warehouse_build.py --scale $(SCALE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ measured in the same run, so the figures that matter are ratios.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -212,3 +213,33 @@ def versions() -> str:
         f"Python {platform.python_version()}, duckdb {duckdb.__version__}, "
         f"dbt-core {dbt.version.__version__}"
     )
+
+
+def main() -> None:
+    """One scale on its own: the build against the floor, measured in the same
+    run, without writing the report (`make benchmark-build SCALE=10`)."""
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, required=True)
+    parser.add_argument("--work", type=Path, default=REPO / "benchmarks" / "work" / "build")
+    parser.add_argument("--models-only", action="store_true", help="also build without tests")
+    args = parser.parse_args()
+    os.environ.pop("OLIST_WAREHOUSE", None)
+    args.work.mkdir(parents=True, exist_ok=True)
+    result = run_scale(args.scale, args.work, models_only=args.models_only, storage=False)
+    floor, build = result["floor"], result["full_build"]
+    print(f"{machine()}; {versions()}")
+    print(
+        f"scale {args.scale:g}: {result['orders']:,} orders, {result['csv_mib']:,.0f} MiB of CSV; "
+        f"floor {floor.seconds:.1f} s ({floor.peak_mib:,.0f} MiB), "
+        f"dbt build --selector daily {build.seconds:.1f} s ({build.peak_mib:,.0f} MiB): "
+        f"{build.seconds / floor.seconds:.1f}x the floor"
+    )
+    if result["models_only"] is not None:
+        print(f"models only: {result['models_only'].seconds:.1f} s")
+    print(f"data tests: {result['test_seconds']:.1f} s of node time; slowest nodes:")
+    for name, seconds in result["slowest"]:
+        print(f"  {seconds:6.1f} s  {name}")
+
+
+if __name__ == "__main__":
+    main()
